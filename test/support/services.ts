@@ -1,0 +1,81 @@
+/** Node-side services for tests: bridge, proxy, provider double, per-run DB and key prefix. */
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { createClient } from "redis";
+import { ensureDatabase, runMigrations } from "../../db/migrate";
+import { startUpstashBridge } from "../../dev/upstash-bridge";
+import { startNeonProxy } from "../../dev/neon-ws-proxy";
+import { startDemoModel } from "../../dev/demo-model";
+import { checkServices } from "../../dev/preflight";
+
+export const PG_ADMIN_URL = process.env.DATABASE_ADMIN_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+
+export const TEST_SECRETS = {
+  JWT_SECRET: "test-jwt-secret-0123456789abcdef0123456789abcdef",
+  ADMIN_TOKEN: "test-admin-token-0123456789abcdef0123456789",
+  METRICS_TOKEN: "test-metrics-token-0123456789",
+  OPENAI_API_KEY: "sk-test-double-0123456789abcdefghij",
+  ANTHROPIC_API_KEY: "sk-ant-test-double-0123456789abcdef",
+  MISTRAL_API_KEY: "mistral-test-double-0123456789abcd",
+  // Two 32-byte keys: "k2" current, "k1" kept for reading.
+  ENCRYPTION_KEYS: `k2:${Buffer.alloc(32, 2).toString("base64")},k1:${Buffer.alloc(32, 1).toString("base64")}`,
+};
+
+export interface LocalServices {
+  bindings: Record<string, string>;
+  databaseUrl: string;
+  redisUrl: string;
+  doubleUrl: string;
+  stop(): Promise<void>;
+}
+
+export async function startLocalServices(runId: string): Promise<LocalServices> {
+  const pgUrl = new URL(PG_ADMIN_URL);
+  await checkServices({ redisUrl: REDIS_URL, databaseUrl: PG_ADMIN_URL });
+  pgUrl.pathname = `/unialist_t_${runId}`;
+  const databaseUrl = pgUrl.toString();
+  await ensureDatabase(databaseUrl);
+  await runMigrations(databaseUrl);
+
+  const token = randomBytes(16).toString("hex");
+  const bridge = await startUpstashBridge({ redisUrl: REDIS_URL, token });
+  const proxy = await startNeonProxy();
+  const model = await startDemoModel({ apiKeys: [TEST_SECRETS.OPENAI_API_KEY, TEST_SECRETS.ANTHROPIC_API_KEY, TEST_SECRETS.MISTRAL_API_KEY] });
+  const prefix = `t:${runId}:`;
+
+  const bindings: Record<string, string> = {
+    ENVIRONMENT: "test",
+    LOG_LEVEL: "debug",
+    CORS_ORIGINS: "http://app.test,http://127.0.0.1:5173",
+    UPSTASH_REDIS_REST_URL: bridge.url,
+    UPSTASH_REDIS_REST_TOKEN: token,
+    REDIS_KEY_PREFIX: prefix,
+    DATABASE_URL: databaseUrl,
+    NEON_LOCAL_PROXY: proxy.url,
+    OPENAI_BASE_URL: `${model.url}/v1`,
+    ANTHROPIC_BASE_URL: `${model.url}/v1`,
+    MISTRAL_BASE_URL: `${model.url}/v1`,
+    ...TEST_SECRETS,
+  };
+
+  return {
+    bindings,
+    databaseUrl,
+    redisUrl: REDIS_URL,
+    doubleUrl: model.url,
+    async stop() {
+      await Promise.allSettled([bridge.close(), proxy.close(), model.close()]);
+      const redis = createClient({ url: REDIS_URL });
+      await redis.connect();
+      for await (const keys of redis.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) {
+        if (keys.length) await redis.del(keys);
+      }
+      await redis.quit();
+      const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+      await admin.connect();
+      await admin.query(`drop database if exists "unialist_t_${runId}" with (force)`);
+      await admin.end();
+    },
+  };
+}

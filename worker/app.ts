@@ -1,0 +1,122 @@
+/**
+ * The Hono app: cross-cutting middleware, the routes, and the one error mapping.
+ */
+import { Hono, type Context, type MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import { HTTPException } from "hono/http-exception";
+import { methodNotAllowed } from "hono/method-not-allowed";
+import { requestId } from "hono/request-id";
+import { secureHeaders } from "hono/secure-headers";
+import "./context";
+import type { AppEnv } from "./context";
+import { ConfigError, loadConfig, type Config } from "./env";
+import { AppError, ERROR_STATUS, defaultMessage, errorBody, type ErrorCode } from "./errors";
+import { createLogger, describeError } from "./lib/log";
+import { RequestScope } from "./lib/scope";
+import { healthRoutes } from "./routes/health";
+
+const JSON_ROUTES = /^\/(api|v1)\//;
+const BODY_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+const corsByConfig = new WeakMap<Config, MiddlewareHandler>();
+function corsFor(config: Config): MiddlewareHandler {
+  let mw = corsByConfig.get(config);
+  if (!mw) {
+    const allowed = new Set(config.CORS_ORIGINS);
+    mw = cors({
+      origin: (origin) => (allowed.has(origin) ? origin : null),
+      credentials: true,
+      allowMethods: ["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
+      allowHeaders: ["Authorization", "Content-Type", "X-Request-Id"],
+      exposeHeaders: ["X-Request-Id", "Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"],
+      maxAge: 600,
+    });
+    corsByConfig.set(config, mw);
+  }
+  return mw;
+}
+
+const statusToCode = (status: number): ErrorCode =>
+  (Object.entries(ERROR_STATUS).find(([, s]) => s === status)?.[0] as ErrorCode | undefined) ??
+  (status >= 500 ? "internal" : "invalid_input");
+
+function jsonError(c: Context<AppEnv>, code: ErrorCode, message: string, status: number, headers: Record<string, string> = {}, details?: Record<string, unknown>) {
+  for (const [k, v] of Object.entries(headers)) c.header(k, v);
+  return c.json(errorBody(code, message, c.get("requestId") ?? "unknown", details), status as 400);
+}
+
+const bootLog = createLogger({ component: "worker" });
+
+export function createApp() {
+  const app = new Hono<AppEnv>();
+
+  app.use(requestId({ generator: () => crypto.randomUUID() }));
+  app.use(secureHeaders({
+    contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+    crossOriginResourcePolicy: "same-site",
+  }));
+  app.use(async (c, next) => {
+    const config = loadConfig(c.env); // throws ConfigError -> 500 misconfigured
+    c.set("config", config);
+    c.set("log", createLogger({ requestId: c.get("requestId") }, config.LOG_LEVEL));
+    const scope = new RequestScope(config);
+    c.set("scope", scope);
+    try {
+      await next();
+    } finally {
+      const settled = scope.settle();
+      try {
+        c.executionCtx.waitUntil(settled);
+      } catch {
+        // No execution context (direct app.request in unit tests): settle inline.
+        await settled;
+      }
+    }
+  });
+  app.use(async (c, next) => corsFor(c.get("config"))(c, next));
+  app.use(methodNotAllowed({
+    app,
+    onMethodNotAllowed: (c, methods) =>
+      jsonError(c as Context<AppEnv>, "method_not_allowed", defaultMessage("method_not_allowed"), 405, { Allow: methods.join(", ") }),
+  }));
+  app.use(async (c, next) => {
+    const hasBody = c.req.raw.body !== null && (c.req.header("content-length") ?? "") !== "0";
+    if (JSON_ROUTES.test(c.req.path) && BODY_METHODS.has(c.req.method) && hasBody) {
+      const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+      if (type !== "application/json") throw new AppError("unsupported_media_type");
+    }
+    return bodyLimit({
+      maxSize: c.get("config").BODY_LIMIT_BYTES,
+      onError: () => {
+        throw new AppError("payload_too_large");
+      },
+    })(c, next);
+  });
+
+  app.route("/", healthRoutes);
+
+  app.notFound((c) => jsonError(c, "not_found", defaultMessage("not_found"), 404));
+
+  app.onError((err, c) => {
+    const log = c.get("log") ?? bootLog.child({ requestId: c.get("requestId") });
+    if (err instanceof ConfigError) {
+      log.error("misconfigured", { invalid: err.keys });
+      return jsonError(c, "misconfigured", defaultMessage("misconfigured"), 500);
+    }
+    if (err instanceof AppError) {
+      if (err.status >= 500) log.error("request failed", { code: err.code, ...describeError(err) });
+      else log.info("request refused", { code: err.code, status: err.status });
+      return jsonError(c, err.code, err.message, err.status, err.headers, err.details);
+    }
+    if (err instanceof HTTPException) {
+      const code = statusToCode(err.status);
+      log.info("request refused", { code, status: err.status });
+      return jsonError(c, code, defaultMessage(code), err.status);
+    }
+    log.error("unhandled error", describeError(err));
+    return jsonError(c, "internal", defaultMessage("internal"), 500);
+  });
+
+  return app;
+}

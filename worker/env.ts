@@ -1,0 +1,106 @@
+/**
+ * The Worker's bindings, parsed with zod once per isolate. Error messages name the
+ * missing or malformed keys, never their values.
+ */
+import { z } from "zod";
+
+export interface Env {
+  CIRCUIT_BREAKER: DurableObjectNamespace;
+  OUTBOX: DurableObjectNamespace;
+  [key: string]: unknown;
+}
+
+const csv = z.string().transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean));
+const int = (def: number) => z.coerce.number().int().nonnegative().default(def);
+const optionalUrl = z.union([z.literal(""), z.url()]).optional().transform((v) => v || undefined);
+const optionalSecret = z.string().optional().transform((v) => v || undefined);
+
+const base64Key = /^[A-Za-z0-9+/]+={0,2}$/;
+/** `kid:base64key,...`, each key 32 bytes; the first is current. */
+const keyRing = z.string().min(1).transform((s, ctx) => {
+  const keys: { id: string; key: Uint8Array }[] = [];
+  for (const part of s.split(",").map((p) => p.trim()).filter(Boolean)) {
+    const sep = part.indexOf(":");
+    const id = part.slice(0, sep);
+    const b64 = part.slice(sep + 1);
+    if (sep < 1 || !/^[A-Za-z0-9_-]{1,32}$/.test(id) || !base64Key.test(b64)) {
+      ctx.addIssue({ code: "custom", message: "each entry must be kid:base64key" });
+      return z.NEVER;
+    }
+    const key = Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0));
+    if (key.length !== 32) {
+      ctx.addIssue({ code: "custom", message: "each key must be 32 bytes" });
+      return z.NEVER;
+    }
+    keys.push({ id, key });
+  }
+  if (keys.length === 0 || new Set(keys.map((k) => k.id)).size !== keys.length) {
+    ctx.addIssue({ code: "custom", message: "needs at least one key and unique ids" });
+    return z.NEVER;
+  }
+  return keys;
+});
+
+export const configSchema = z.object({
+  ENVIRONMENT: z.enum(["development", "test", "production"]).default("production"),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  CORS_ORIGINS: csv.pipe(z.array(z.url().refine((u) => u !== "*")).max(50)).default([]),
+  BODY_LIMIT_BYTES: int(65536),
+  UPSTASH_REDIS_REST_URL: z.url(),
+  UPSTASH_REDIS_REST_TOKEN: z.string().min(8),
+  REDIS_KEY_PREFIX: z.string().max(64).default("ua:"),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//),
+  NEON_LOCAL_PROXY: z.string().optional().transform((v) => v || undefined),
+  OPENAI_BASE_URL: z.url().default("https://api.openai.com/v1"),
+  ANTHROPIC_BASE_URL: z.url().default("https://api.anthropic.com/v1"),
+  MISTRAL_BASE_URL: z.url().default("https://api.mistral.ai/v1"),
+  OPENAI_API_KEY: optionalSecret,
+  ANTHROPIC_API_KEY: optionalSecret,
+  MISTRAL_API_KEY: optionalSecret,
+  DEFAULT_MODEL: z.string().min(1).default("gpt-4o-mini"),
+  MODELS_JSON: z.string().optional().transform((v) => v || undefined),
+  PROVIDER_TIMEOUT_MS: int(30_000),
+  PROVIDER_IDLE_TIMEOUT_MS: int(10_000),
+  SYSTEM_PROMPT_LANG: z.enum(["fr", "en"]).default("fr"),
+  JWT_SECRET: z.string().refine((s) => new TextEncoder().encode(s).length >= 32, "must be at least 32 bytes"),
+  JWT_ISSUER: z.string().min(1).default("unialist"),
+  JWT_AUDIENCE: z.string().min(1).default("unialist-api"),
+  ACCESS_TOKEN_TTL_SECONDS: int(900),
+  REFRESH_TOKEN_TTL_SECONDS: int(30 * 24 * 3600),
+  AUTH_JWKS_URL: optionalUrl,
+  AUTH_ISSUER: z.string().optional().transform((v) => v || undefined),
+  AUTH_AUDIENCE: z.string().optional().transform((v) => v || undefined),
+  ENCRYPTION_KEYS: keyRing,
+  ADMIN_TOKEN: z.string().min(32),
+  METRICS_TOKEN: z.string().min(16),
+  CONSENT_VERSION: z.string().min(1).default("2026-11"),
+  SLACK_WEBHOOK_URL: optionalUrl,
+  EMAIL_API_URL: optionalUrl,
+  EMAIL_API_KEY: optionalSecret,
+  ALERT_EMAIL_TO: z.string().optional().transform((v) => v || undefined),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly keys: string[]) {
+    super(`invalid configuration: ${keys.join(", ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+const cache = new WeakMap<object, Config | ConfigError>();
+
+/** Parses the bindings once per isolate (per env object); throws ConfigError naming keys only. */
+export function loadConfig(env: object): Config {
+  let parsed = cache.get(env);
+  if (!parsed) {
+    const result = configSchema.safeParse(env);
+    parsed = result.success
+      ? result.data
+      : new ConfigError([...new Set(result.error.issues.map((i) => String(i.path[0] ?? "?")))].sort());
+    cache.set(env, parsed);
+  }
+  if (parsed instanceof ConfigError) throw parsed;
+  return parsed;
+}

@@ -1,0 +1,44 @@
+/**
+ * PostgreSQL through the Neon serverless driver (WebSocket Pool). A Pool cannot outlive
+ * its request in Workers, so each request gets its own, ended once the request's
+ * background work has settled.
+ */
+import { Pool, neonConfig } from "@neondatabase/serverless";
+import { drizzle, type NeonDatabase } from "drizzle-orm/neon-serverless";
+import * as schema from "../../db/schema";
+import type { Config } from "../env";
+
+export type Db = NeonDatabase<typeof schema>;
+
+let configuredProxy: string | undefined | null = null;
+
+function configureDriver(config: Config) {
+  if (configuredProxy === (config.NEON_LOCAL_PROXY ?? undefined)) return;
+  configuredProxy = config.NEON_LOCAL_PROXY ?? undefined;
+  if (config.NEON_LOCAL_PROXY) {
+    // Local PostgreSQL behind dev/neon-ws-proxy: plain ws, no TLS inside.
+    const proxy = config.NEON_LOCAL_PROXY;
+    neonConfig.wsProxy = (host, port) => `${proxy}/v1?address=${host}:${port}`;
+    neonConfig.useSecureWebSocket = false;
+    neonConfig.pipelineTLS = false;
+    neonConfig.pipelineConnect = false;
+  }
+}
+
+export interface DbHandle {
+  db: Db;
+  pool: Pool;
+  end(): Promise<void>;
+}
+
+export function openDb(config: Config): DbHandle {
+  configureDriver(config);
+  const pool = new Pool({ connectionString: config.DATABASE_URL, max: 4, connectionTimeoutMillis: 5000 });
+  pool.on("error", () => {}); // surfaced through the failing query instead
+  let ended: Promise<void> | undefined;
+  return {
+    db: drizzle(pool, { schema }),
+    pool,
+    end: () => (ended ??= pool.end().catch(() => {})),
+  };
+}

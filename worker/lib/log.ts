@@ -1,0 +1,63 @@
+/**
+ * One structured JSON logger. Redacts by key name (authorization, cookie, password,
+ * token, secret, key, ...) at any depth; never given request bodies or user text.
+ */
+export type LogLevel = "debug" | "info" | "warn" | "error";
+const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+const SENSITIVE_KEY = /authorization|cookie|password|passwd|token|secret|api[-_]?key|^key$|_key$|private|credential|session|database_url|connection/i;
+/** Keys whose values are safe even though their name matches (e.g. counts, ids of keys). */
+const SAFE_KEYS = new Set(["missing", "invalid", "keyId", "kekId", "tokenType", "tokens", "inputTokens", "outputTokens"]);
+export const REDACTED = "[redacted]";
+
+export function redact(value: unknown, depth = 0): unknown {
+  if (depth > 8) return "[depth]";
+  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
+  if (value && typeof value === "object") {
+    if (value instanceof Error) return { name: value.name, message: value.message };
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      out[k] = SENSITIVE_KEY.test(k) && !SAFE_KEYS.has(k) ? REDACTED : redact(v, depth + 1);
+    }
+    return out;
+  }
+  return value;
+}
+
+export interface Logger {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+  child(fields: Record<string, unknown>): Logger;
+}
+
+export type LogSink = (line: string) => void;
+
+export function createLogger(
+  base: Record<string, unknown> = {},
+  level: LogLevel = "info",
+  sink: LogSink = (line) => console.log(line),
+  now: () => Date = () => new Date(),
+): Logger {
+  const write = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) => {
+    if (LEVELS[lvl] < LEVELS[level]) return;
+    const entry = redact({ ...base, ...fields }) as Record<string, unknown>;
+    sink(JSON.stringify({ time: now().toISOString(), level: lvl, msg, ...entry }));
+  };
+  return {
+    debug: (m, f) => write("debug", m, f),
+    info: (m, f) => write("info", m, f),
+    warn: (m, f) => write("warn", m, f),
+    error: (m, f) => write("error", m, f),
+    child: (fields) => createLogger({ ...base, ...fields }, level, sink, now),
+  };
+}
+
+/** Describes an error for logs without its stack's file paths leaking user data. */
+export function describeError(e: unknown): Record<string, unknown> {
+  if (!(e instanceof Error)) return { error: String(e) };
+  const out: Record<string, unknown> = { errorName: e.name, errorMessage: e.message };
+  if (e.cause !== undefined) out.cause = describeError(e.cause);
+  return out;
+}
