@@ -41,6 +41,8 @@ export const users = pgTable("users", {
 /** Each user's data key, only ever stored wrapped by a key-encryption key of the ring. */
 export const userKeys = pgTable("user_keys", {
   userId: uuid("user_id").primaryKey().references(() => users.id, { onDelete: "cascade" }),
+  /** Recorded on every message and title encrypted with this key. */
+  dataKeyId: text("data_key_id").notNull(),
   wrappedKey: bytea("wrapped_key").notNull(),
   wrapIv: bytea("wrap_iv").notNull(),
   kekId: text("kek_id").notNull(),

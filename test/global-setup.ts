@@ -23,7 +23,7 @@ export default async function setup(project: TestProject) {
   project.provide("services", services.bindings);
   project.provide("databaseUrl", services.databaseUrl);
   project.provide("redisUrl", services.redisUrl);
-  project.provide("redisPrefix", services.bindings.REDIS_KEY_PREFIX);
+  project.provide("redisPrefix", services.bindings.REDIS_KEY_PREFIX!);
   project.provide("doubleUrl", services.doubleUrl);
   return async () => {
     await services.stop();

@@ -12,9 +12,16 @@ import "./context";
 import type { AppEnv } from "./context";
 import { ConfigError, loadConfig, type Config } from "./env";
 import { AppError, ERROR_STATUS, defaultMessage, errorBody, type ErrorCode } from "./errors";
+import { createAuditWriter } from "./lib/audit";
 import { createLogger, describeError } from "./lib/log";
 import { RequestScope } from "./lib/scope";
+import { adminRoutes } from "./routes/admin";
+import { authRoutes } from "./routes/auth";
+import { chatRoutes } from "./routes/chat";
+import { conversationRoutes } from "./routes/conversations";
 import { healthRoutes } from "./routes/health";
+import { meRoutes } from "./routes/me";
+import { openaiRoutes } from "./routes/openai";
 
 const JSON_ROUTES = /^\/(api|v1)\//;
 const BODY_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
@@ -60,8 +67,9 @@ export function createApp() {
     const config = loadConfig(c.env); // throws ConfigError -> 500 misconfigured
     c.set("config", config);
     c.set("log", createLogger({ requestId: c.get("requestId") }, config.LOG_LEVEL));
-    const scope = new RequestScope(config);
+    const scope = new RequestScope(config, c.env);
     c.set("scope", scope);
+    c.set("audit", createAuditWriter(scope, c.get("log")));
     try {
       await next();
     } finally {
@@ -95,6 +103,12 @@ export function createApp() {
   });
 
   app.route("/", healthRoutes);
+  app.route("/api/auth", authRoutes);
+  app.route("/api/me", meRoutes);
+  app.route("/api/conversations", conversationRoutes);
+  app.route("/api/chat", chatRoutes);
+  app.route("/v1", openaiRoutes);
+  app.route("/api/admin", adminRoutes);
 
   app.notFound((c) => jsonError(c, "not_found", defaultMessage("not_found"), 404));
 

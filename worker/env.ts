@@ -15,9 +15,15 @@ const int = (def: number) => z.coerce.number().int().nonnegative().default(def);
 const optionalUrl = z.union([z.literal(""), z.url()]).optional().transform((v) => v || undefined);
 const optionalSecret = z.string().optional().transform((v) => v || undefined);
 
+/** A monthly budget in EUR; empty means unlimited (null). */
+const budgetEur = (def: number | null) =>
+  z.union([z.literal(""), z.coerce.number().nonnegative().max(1_000_000)]).optional()
+    .transform((v) => (v === undefined ? def : v === "" ? null : v));
+const positiveInt = (def: number, max: number) => z.coerce.number().int().min(1).max(max).default(def);
+
 const base64Key = /^[A-Za-z0-9+/]+={0,2}$/;
 /** `kid:base64key,...`, each key 32 bytes; the first is current. */
-const keyRing = z.string().min(1).transform((s, ctx) => {
+export const keyRingSchema = z.string().min(1).transform((s, ctx) => {
   const keys: { id: string; key: Uint8Array }[] = [];
   for (const part of s.split(",").map((p) => p.trim()).filter(Boolean)) {
     const sep = part.indexOf(":");
@@ -27,7 +33,15 @@ const keyRing = z.string().min(1).transform((s, ctx) => {
       ctx.addIssue({ code: "custom", message: "each entry must be kid:base64key" });
       return z.NEVER;
     }
-    const key = Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0));
+    let key: Uint8Array;
+    try {
+      key = Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0));
+    } catch {
+      // atob throws a DOMException on undecodable input (e.g. "QUJDR", "AAAA="): report it
+      // as an issue of this key, never let it escape as an unnamed error.
+      ctx.addIssue({ code: "custom", message: "each key must be valid base64" });
+      return z.NEVER;
+    }
     if (key.length !== 32) {
       ctx.addIssue({ code: "custom", message: "each key must be 32 bytes" });
       return z.NEVER;
@@ -70,7 +84,7 @@ export const configSchema = z.object({
   AUTH_JWKS_URL: optionalUrl,
   AUTH_ISSUER: z.string().optional().transform((v) => v || undefined),
   AUTH_AUDIENCE: z.string().optional().transform((v) => v || undefined),
-  ENCRYPTION_KEYS: keyRing,
+  ENCRYPTION_KEYS: keyRingSchema,
   ADMIN_TOKEN: z.string().min(32),
   METRICS_TOKEN: z.string().min(16),
   CONSENT_VERSION: z.string().min(1).default("2026-11"),
@@ -78,6 +92,32 @@ export const configSchema = z.object({
   EMAIL_API_URL: optionalUrl,
   EMAIL_API_KEY: optionalSecret,
   ALERT_EMAIL_TO: z.string().optional().transform((v) => v || undefined),
+  /** Consecutive counting provider failures that open a provider's circuit. */
+  BREAKER_FAILURE_THRESHOLD: z.coerce.number().int().min(1).max(1000).default(5),
+  /** How long an open circuit refuses calls before letting one probe through. */
+  BREAKER_COOLDOWN_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
+  /** One alert per kind and subject per this window (Redis SET NX EX). */
+  ALERT_DEDUPE_SECONDS: z.coerce.number().int().min(1).max(7 * 24 * 3600).default(3600),
+  // Rate limits (sliding window per user; requests per RATE_LIMIT_WINDOW_SECONDS) and sign-in protection.
+  RATE_LIMIT_FREE: positiveInt(10, 10_000_000),
+  RATE_LIMIT_BASIC: positiveInt(100, 10_000_000),
+  RATE_LIMIT_PREMIUM: positiveInt(1000, 10_000_000),
+  RATE_LIMIT_ENTERPRISE: positiveInt(10_000, 10_000_000),
+  /** All users together, per window. */
+  RATE_LIMIT_GLOBAL: positiveInt(10_000, 1_000_000_000),
+  RATE_LIMIT_WINDOW_SECONDS: positiveInt(3600, 7 * 24 * 3600),
+  AUTH_RATE_LIMIT_PER_IP: positiveInt(20, 1_000_000),
+  AUTH_RATE_LIMIT_PER_ACCOUNT: positiveInt(10, 1_000_000),
+  AUTH_RATE_LIMIT_WINDOW_SECONDS: positiveInt(900, 24 * 3600),
+  /** Deadline of a guard's Redis decision (rate limit, budget); past it the guard fails closed (503). */
+  GUARD_REDIS_TIMEOUT_MS: positiveInt(2000, 60_000),
+  // Monthly budgets in EUR per tier; empty = unlimited.
+  BUDGET_FREE_EUR: budgetEur(1),
+  BUDGET_BASIC_EUR: budgetEur(10),
+  BUDGET_PREMIUM_EUR: budgetEur(100),
+  BUDGET_ENTERPRISE_EUR: budgetEur(null),
+  /** A budget reservation never settled (crashed request) is released after this long. */
+  BUDGET_RESERVATION_TTL_SECONDS: positiveInt(900, 24 * 3600),
 });
 
 export type Config = z.infer<typeof configSchema>;

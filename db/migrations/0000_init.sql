@@ -71,6 +71,7 @@ CREATE TABLE "usage" (
 --> statement-breakpoint
 CREATE TABLE "user_keys" (
 	"user_id" uuid PRIMARY KEY NOT NULL,
+	"data_key_id" text NOT NULL,
 	"wrapped_key" "bytea" NOT NULL,
 	"wrap_iv" "bytea" NOT NULL,
 	"kek_id" text NOT NULL,

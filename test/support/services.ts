@@ -22,6 +22,15 @@ export const TEST_SECRETS = {
   ENCRYPTION_KEYS: `k2:${Buffer.alloc(32, 2).toString("base64")},k1:${Buffer.alloc(32, 1).toString("base64")}`,
 };
 
+/** The test model allowlist: each scenario of the provider double is a model id. */
+const price = { inputEurPerMillion: 1, outputEurPerMillion: 2, maxOutputTokens: 256 };
+export const TEST_MODELS: Record<string, unknown> = {
+  "gpt-4o-mini": { provider: "openai", upstream: "demo", ...price },
+  "mistral-small": { provider: "mistral", upstream: "demo", ...price },
+  "claude-haiku": { provider: "anthropic", upstream: "demo", ...price },
+  ...Object.fromEntries(["echo", "onechar", "slow", "fail500", "hang", "cut", "leak", "xss", "429"].map((s) => [s, { provider: "openai", upstream: `scenario:${s}`, ...price }])),
+};
+
 export interface LocalServices {
   bindings: Record<string, string>;
   databaseUrl: string;
@@ -56,6 +65,8 @@ export async function startLocalServices(runId: string): Promise<LocalServices> 
     OPENAI_BASE_URL: `${model.url}/v1`,
     ANTHROPIC_BASE_URL: `${model.url}/v1`,
     MISTRAL_BASE_URL: `${model.url}/v1`,
+    MODELS_JSON: JSON.stringify(TEST_MODELS),
+    DEFAULT_MODEL: "gpt-4o-mini",
     ...TEST_SECRETS,
   };
 

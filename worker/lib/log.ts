@@ -5,16 +5,18 @@
 export type LogLevel = "debug" | "info" | "warn" | "error";
 const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
-const SENSITIVE_KEY = /authorization|cookie|password|passwd|token|secret|api[-_]?key|^key$|_key$|private|credential|session|database_url|connection/i;
+const SENSITIVE_KEY = /authorization|cookie|password|passwd|token|secret|api[-_]?key|^keys?$|_keys?$|private|credential|session|database_?url|connection|webhook/i;
 /** Keys whose values are safe even though their name matches (e.g. counts, ids of keys). */
 const SAFE_KEYS = new Set(["missing", "invalid", "keyId", "kekId", "tokenType", "tokens", "inputTokens", "outputTokens"]);
 export const REDACTED = "[redacted]";
 
 export function redact(value: unknown, depth = 0): unknown {
   if (depth > 8) return "[depth]";
+  if (typeof value === "bigint") return value.toString(); // JSON.stringify throws on BigInt
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   if (value && typeof value === "object") {
     if (value instanceof Error) return { name: value.name, message: value.message };
+    if (value instanceof Date) return Number.isNaN(value.getTime()) ? "Invalid Date" : value.toISOString();
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
       out[k] = SENSITIVE_KEY.test(k) && !SAFE_KEYS.has(k) ? REDACTED : redact(v, depth + 1);
@@ -42,8 +44,16 @@ export function createLogger(
 ): Logger {
   const write = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (LEVELS[lvl] < LEVELS[level]) return;
-    const entry = redact({ ...base, ...fields }) as Record<string, unknown>;
-    sink(JSON.stringify({ time: now().toISOString(), level: lvl, msg, ...entry }));
+    // Stamp last as well as first: fields must not forge the line's time, level or msg.
+    const stamp = { time: now().toISOString(), level: lvl, msg };
+    let line: string;
+    try {
+      line = JSON.stringify({ ...stamp, ...(redact({ ...base, ...fields }) as Record<string, unknown>), ...stamp });
+    } catch {
+      // A throwing getter or toJSON: log the line without its fields rather than throw.
+      line = JSON.stringify({ ...stamp, logError: "unserializable fields" });
+    }
+    sink(line);
   };
   return {
     debug: (m, f) => write("debug", m, f),

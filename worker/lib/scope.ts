@@ -2,14 +2,15 @@
  * Per-request resources and background work. The database pool is opened on first use
  * and ended only after every task handed to `defer` has settled (streams included).
  */
-import type { Config } from "../env";
+import type { Config, Env } from "../env";
+import { outboxStub, type OutboxItem } from "../durable/outbox";
 import { openDb, type Db, type DbHandle } from "./db";
 
 export class RequestScope {
   private handle?: DbHandle;
   private readonly pending = new Set<Promise<unknown>>();
 
-  constructor(private readonly config: Config) {}
+  constructor(private readonly config: Config, private readonly env?: Env) {}
 
   get db(): Db {
     this.handle ??= openDb(this.config);
@@ -19,6 +20,12 @@ export class RequestScope {
   get pool(): DbHandle["pool"] {
     this.handle ??= openDb(this.config);
     return this.handle.pool;
+  }
+
+  /** Rows PostgreSQL could not take now: kept durably and written later, exactly once. */
+  async toOutbox(items: OutboxItem[]): Promise<void> {
+    if (!this.env?.OUTBOX) throw new Error("no outbox binding");
+    await outboxStub(this.env.OUTBOX).enqueue(items);
   }
 
   /** Runs work after the response without losing it; errors are the task's own business. */

@@ -1,0 +1,92 @@
+/**
+ * Stages 9-10: the conversation stored encrypted, then usage and audit rows, all after
+ * the answer (scope.defer) so the stream is never delayed. Rows are built (and encrypted)
+ * first; if PostgreSQL refuses them they go to the durable outbox, idempotent by key.
+ */
+import { and, eq } from "drizzle-orm";
+import { conversations, messages, usage } from "../../db/schema";
+import { loadUserDataKey } from "../accounts/data-keys";
+import { encryptField, encryptMessage } from "../crypto";
+import type { OutboxItem } from "../durable/outbox";
+import type { Config } from "../env";
+import type { Logger } from "../lib/log";
+import type { RequestScope } from "../lib/scope";
+import type { PreparedChat } from "./prepare";
+
+export type ChatStatus = "ok" | "output_blocked" | "provider_error" | "aborted" | "content_blocked";
+
+export interface ChatOutcome {
+  status: ChatStatus;
+  answer: string;
+  inputTokens: number;
+  outputTokens: number;
+  costEur: number;
+  finishReason: string;
+  timeToFirstTokenMs: number | null;
+  blockedReason?: string;
+  usageEstimated?: boolean;
+}
+
+export interface ConversationTarget {
+  id: string;
+  isNew: boolean;
+}
+
+async function buildItems(scope: RequestScope, config: Config, p: PreparedChat, conversation: ConversationTarget | null, o: ChatOutcome): Promise<OutboxItem[]> {
+  const items: OutboxItem[] = [];
+  const now = Date.now();
+  if (conversation) {
+    const dk = await (p.dataKey ?? loadUserDataKey(scope.db, config, p.user.id));
+    if (conversation.isNew) {
+      const title = await encryptField(dk.key, p.userText.replace(/\s+/g, " ").slice(0, 60), ["conversation-title", p.user.id, conversation.id]);
+      items.push({ kind: "conversation", key: conversation.id, row: {
+        id: conversation.id, userId: p.user.id, titleCiphertext: title.ciphertext, titleIv: title.iv, keyId: dk.id,
+        createdAt: new Date(p.startedAt), updatedAt: new Date(now),
+      } });
+    }
+    const turn: { role: "user" | "assistant"; content: string; at: number; withdrawn: boolean }[] = [
+      { role: "user", content: p.userText, at: p.startedAt, withdrawn: false },
+    ];
+    if (o.answer) turn.push({ role: "assistant", content: o.answer, at: Math.max(now, p.startedAt + 1), withdrawn: o.status === "output_blocked" || o.status === "content_blocked" });
+    for (const m of turn) {
+      const id = crypto.randomUUID();
+      const sealed = await encryptMessage(dk.key, m.content, { userId: p.user.id, conversationId: conversation.id, messageId: id, role: m.role });
+      items.push({ kind: "message", key: id, row: {
+        id, conversationId: conversation.id, userId: p.user.id, role: m.role, ciphertext: sealed.ciphertext, iv: sealed.iv,
+        keyId: dk.id, requestId: p.requestId, withdrawn: m.withdrawn, createdAt: new Date(m.at),
+      } });
+    }
+  }
+  items.push({ kind: "usage", key: p.requestId, row: {
+    userId: p.user.id, model: p.model.id, provider: p.model.provider,
+    inputTokens: o.inputTokens, outputTokens: o.outputTokens, costEur: o.costEur.toFixed(8),
+    latencyMs: now - p.startedAt, timeToFirstTokenMs: o.timeToFirstTokenMs, status: o.status, requestId: p.requestId,
+    details: {
+      pii: p.piiCounts, injectionLevel: p.injection.level, finishReason: o.finishReason,
+      ...(o.blockedReason ? { blocked: o.blockedReason } : {}), ...(o.usageEstimated ? { usageEstimated: true } : {}),
+    },
+    createdAt: new Date(now),
+  } });
+  return items;
+}
+
+/** conversation null: usage only (OpenAI-compatible surface, failures before any answer). */
+export async function recordChat(scope: RequestScope, config: Config, log: Logger, p: PreparedChat, conversation: ConversationTarget | null, o: ChatOutcome): Promise<void> {
+  const items = await buildItems(scope, config, p, conversation, o);
+  try {
+    await scope.db.transaction(async (tx) => {
+      for (const item of items) {
+        if (item.kind === "conversation") await tx.insert(conversations).values(item.row).onConflictDoNothing();
+        else if (item.kind === "message") await tx.insert(messages).values(item.row).onConflictDoNothing();
+        else if (item.kind === "usage") await tx.insert(usage).values(item.row).onConflictDoNothing();
+      }
+      if (conversation && !conversation.isNew) {
+        await tx.update(conversations).set({ updatedAt: new Date() }).where(and(eq(conversations.id, conversation.id), eq(conversations.userId, p.user.id)));
+      }
+    });
+  } catch (e) {
+    log.warn("chat rows sent to outbox", { errorName: e instanceof Error ? e.name : "unknown", rows: items.length });
+    await scope.toOutbox(items);
+  }
+}
+

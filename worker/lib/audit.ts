@@ -1,0 +1,46 @@
+/**
+ * Audit events: type, severity, rule ids, counts and hashes, never user text.
+ * Written after the response (scope.defer) so guards never wait on PostgreSQL; when
+ * PostgreSQL is down they go to the durable outbox (idempotent by event key).
+ */
+import { auditEvents } from "../../db/schema";
+import type { Logger } from "./log";
+import type { RequestScope } from "./scope";
+
+export type Severity = "info" | "low" | "medium" | "high" | "critical";
+
+export interface AuditEvent {
+  type: string;
+  severity: Severity;
+  userId?: string | null;
+  requestId?: string | null;
+  details?: Record<string, unknown>;
+}
+
+export interface AuditWriter {
+  (event: AuditEvent): void;
+}
+
+export function createAuditWriter(scope: RequestScope, log: Logger): AuditWriter {
+  let n = 0;
+  return (event) => {
+    const row = {
+      userId: event.userId ?? null,
+      type: event.type,
+      severity: event.severity,
+      requestId: event.requestId ?? null,
+      details: event.details ?? {},
+      eventKey: `${event.requestId ?? crypto.randomUUID()}:${event.type}:${n++}`,
+      createdAt: new Date(),
+    };
+    log.info("audit", { audit: event.type, severity: event.severity });
+    scope.defer((async () => {
+      try {
+        await scope.db.insert(auditEvents).values(row).onConflictDoNothing();
+      } catch {
+        log.warn("audit row sent to outbox", { audit: event.type });
+        await scope.toOutbox([{ kind: "audit", key: row.eventKey, row }]);
+      }
+    })().catch((e) => log.error("audit row lost", { audit: event.type, errorName: e instanceof Error ? e.name : "unknown" })));
+  };
+}

@@ -1,0 +1,128 @@
+import { Hono } from "hono";
+import { streamSSE } from "hono/streaming";
+import { describe, expect, it } from "vitest";
+import { AppError } from "../errors";
+import { abortSignalOf, parseSse, sseEvent, writeErrorEvent, writeEvent, type SseMessage } from "./sse";
+
+async function all(it: AsyncIterable<SseMessage>): Promise<SseMessage[]> {
+  const out: SseMessage[] = [];
+  for await (const m of it) out.push(m);
+  return out;
+}
+
+/** A byte stream delivering `text` in pieces of `size` bytes (splitting UTF-8 sequences). */
+function chunked(text: string, size: number): ReadableStream<Uint8Array> {
+  const bytes = new TextEncoder().encode(text);
+  let i = 0;
+  return new ReadableStream({
+    pull(ctl) {
+      if (i >= bytes.length) return ctl.close();
+      ctl.enqueue(bytes.slice(i, i + size));
+      i += size;
+    },
+  });
+}
+
+describe("sseEvent", () => {
+  it("formats a named event with JSON data", () => {
+    expect(sseEvent("delta", { text: "é" })).toBe('event: delta\ndata: {"text":"é"}\n\n');
+  });
+
+  it("splits multi-line data into several data lines, and adds an id", () => {
+    expect(sseEvent("msg", "a\nb\r\nc", "7")).toBe("event: msg\ndata: a\ndata: b\ndata: c\nid: 7\n\n");
+  });
+
+  it("refuses line breaks in the event name or id (no event injection)", () => {
+    expect(() => sseEvent("delta\ndata: x", "y")).toThrow(/line breaks/);
+    expect(() => sseEvent("delta", "y", "1\r2")).toThrow(/line breaks/);
+  });
+});
+
+describe("parseSse", () => {
+  it("round-trips sseEvent output, even split one byte at a time", async () => {
+    const wire = sseEvent("delta", { text: "Bonjour à tous" }) + sseEvent("done", "fin\nligne 2", "42");
+    for (const size of [1, 2, 3, 5, 1000]) {
+      expect(await all(parseSse(chunked(wire, size)))).toEqual([
+        { event: "delta", data: '{"text":"Bonjour à tous"}' },
+        { event: "done", data: "fin\nligne 2", id: "42" },
+      ]);
+    }
+  });
+
+  it("follows the spec: CR/CRLF, comments, default event, optional space, empty data", async () => {
+    const wire = ": keep-alive\r\ndata:one\r\n\r\nevent: x\rdata: two\rdata:  three\r\rdata:\n\n";
+    for (const size of [1, 4, 1000]) {
+      expect(await all(parseSse(chunked(wire, size)))).toEqual([
+        { event: "message", data: "one" },
+        { event: "x", data: "two\n three" },
+        { event: "message", data: "" },
+      ]);
+    }
+  });
+
+  it("ignores events without data and drops an unterminated last event", async () => {
+    expect(await all(parseSse("event: lonely\n\ndata: ok\n\ndata: half"))).toEqual([{ event: "message", data: "ok" }]);
+    expect(await all(parseSse("data: cr\r\r"))).toEqual([{ event: "message", data: "cr" }]);
+  });
+
+  it("accepts a Response", async () => {
+    expect(await all(parseSse(new Response(sseEvent("a", "1"))))).toEqual([{ event: "a", data: "1" }]);
+  });
+});
+
+describe("with Hono streamSSE", () => {
+  it("writeEvent and writeErrorEvent produce parseable events; errors carry only code, message, request id", async () => {
+    const app = new Hono().get("/s", (c) =>
+      streamSSE(c, async (stream) => {
+        await writeEvent(stream, "delta", { text: "Salut" });
+        await writeEvent(stream, "delta", "ligne 1\nligne 2");
+        const secret = new Error("host db-7.internal said no");
+        await writeErrorEvent(stream, new AppError("provider_unavailable", undefined, { cause: secret }), "req-1");
+      }),
+    );
+    const res = await app.request("/s");
+    expect(res.headers.get("content-type")).toBe("text/event-stream");
+    const events = await all(parseSse(res));
+    expect(events).toEqual([
+      { event: "delta", data: '{"text":"Salut"}' },
+      { event: "delta", data: "ligne 1\nligne 2" },
+      { event: "error", data: JSON.stringify({ error: { code: "provider_unavailable", message: "The AI provider is unavailable. Please try again later.", requestId: "req-1" } }) },
+    ]);
+    expect(JSON.stringify(events)).not.toContain("db-7");
+  });
+
+  it("abortSignalOf aborts when the client cancels the body", async () => {
+    let signal: AbortSignal | undefined;
+    let sawAbort: () => void = () => {};
+    const aborted = new Promise<void>((r) => (sawAbort = r));
+    const app = new Hono().get("/s", (c) =>
+      streamSSE(c, async (stream) => {
+        signal = abortSignalOf(stream);
+        signal.addEventListener("abort", () => sawAbort());
+        await writeEvent(stream, "delta", "1");
+        await aborted;
+      }),
+    );
+    const res = await app.request("/s");
+    const reader = res.body!.getReader();
+    await reader.read();
+    expect(signal!.aborted).toBe(false);
+    await reader.cancel();
+    await aborted;
+    expect(signal!.aborted).toBe(true);
+  });
+
+  it("abortSignalOf also follows another signal", async () => {
+    const other = new AbortController();
+    let signal: AbortSignal | undefined;
+    const app = new Hono().get("/s", (c) =>
+      streamSSE(c, async (stream) => {
+        signal = abortSignalOf(stream, other.signal);
+      }),
+    );
+    await (await app.request("/s")).text();
+    expect(signal!.aborted).toBe(false);
+    other.abort();
+    expect(signal!.aborted).toBe(true);
+  });
+});

@@ -1,0 +1,46 @@
+/** /api/admin: behind `Authorization: Bearer <ADMIN_TOKEN>`, compared in constant time. */
+import { and, eq, isNull } from "drizzle-orm";
+import { Hono, type MiddlewareHandler } from "hono";
+import { z } from "zod";
+import type { AppEnv } from "../context";
+import { users } from "../../db/schema";
+import { timingSafeEqual } from "../crypto";
+import { AppError } from "../errors";
+import { isUuid, readJson } from "../lib/json";
+import { TIERS } from "../lib/tiers";
+
+export function requireAdmin(): MiddlewareHandler<AppEnv> {
+  return async function requireAdmin(c, next) {
+    const presented = (c.req.header("authorization") ?? "").replace(/^Bearer /, "");
+    if (!presented || !timingSafeEqual(presented, c.get("config").ADMIN_TOKEN)) {
+      throw new AppError("unauthorized", "Admin authentication is required.", { headers: { "WWW-Authenticate": 'Bearer realm="unialist-admin"' } });
+    }
+    await next();
+  };
+}
+
+const patchSchema = z.strictObject({ tier: z.enum(TIERS).optional(), subscriptionActive: z.boolean().optional() })
+  .refine((v) => v.tier !== undefined || v.subscriptionActive !== undefined, "Nothing to change.");
+
+const adminView = (u: typeof users.$inferSelect) => ({
+  id: u.id, email: u.email, tier: u.tier, subscriptionActive: u.subscriptionActive,
+  createdAt: u.createdAt.toISOString(), updatedAt: u.updatedAt.toISOString(),
+});
+
+async function findUser(c: { get: (k: "scope") => { db: import("../lib/db").Db } }, id: string) {
+  if (!isUuid(id)) throw new AppError("not_found", "User not found.");
+  const [u] = await c.get("scope").db.select().from(users).where(and(eq(users.id, id), isNull(users.deletedAt))).limit(1);
+  if (!u) throw new AppError("not_found", "User not found.");
+  return u;
+}
+
+export const adminRoutes = new Hono<AppEnv>()
+  .use(requireAdmin())
+  .get("/users/:id", async (c) => c.json(adminView(await findUser(c, c.req.param("id")))))
+  .patch("/users/:id", async (c) => {
+    const body = await readJson(c, patchSchema);
+    const u = await findUser(c, c.req.param("id"));
+    const [updated] = await c.get("scope").db.update(users).set({ ...body, updatedAt: new Date() }).where(eq(users.id, u.id)).returning();
+    c.get("audit")({ type: "admin.user_updated", severity: "medium", userId: u.id, requestId: c.get("requestId"), details: { fields: Object.keys(body) } });
+    return c.json(adminView(updated!));
+  });

@@ -1,0 +1,50 @@
+/**
+ * POST /api/chat: the secure pipeline, one stage per line, in order.
+ */
+import { Hono } from "hono";
+import type { AppEnv } from "../context";
+import { loadUserDataKey } from "../accounts/data-keys";
+import { readConversation } from "../conversations/store";
+import { prepareChat } from "../chat/prepare";
+import { streamChat } from "../chat/stream";
+import type { ConversationTarget } from "../chat/record";
+import { readJson } from "../lib/json";
+import { modelRegistry } from "../providers/models";
+import type { ChatMessage } from "../providers/types";
+import { requireActiveSubscription, requireUser } from "../stages/auth";
+import { createChatBodySchema } from "../stages/validate";
+
+/** How many earlier messages of the conversation the model sees. */
+const HISTORY_MESSAGES = 12;
+
+export const chatRoutes = new Hono<AppEnv>().post(
+  "/",
+  requireUser(),                 // 1. auth
+  requireActiveSubscription(),   //    and subscription (402)
+  async (c) => {
+    const config = c.get("config");
+    const user = c.get("user");
+    const { db } = c.get("scope");
+    const body = await readJson(c, createChatBodySchema(modelRegistry(config), config.DEFAULT_MODEL)); // 2. validation
+    const dataKey = loadUserDataKey(db, config, user.id);
+    dataKey.catch(() => {}); // awaited later; a failure surfaces there
+
+    let history: ChatMessage[] = [];
+    let conversation: ConversationTarget;
+    if (body.conversationId) {
+      // 404 when it is not the user's (same answer as a missing one).
+      const stored = await readConversation(db, await dataKey, user.id, body.conversationId);
+      history = stored.messages.filter((m) => !m.withdrawn).slice(-HISTORY_MESSAGES).map((m) => ({ role: m.role, content: m.content }));
+      conversation = { id: body.conversationId, isNew: false };
+    } else {
+      conversation = { id: crypto.randomUUID(), isNew: true }; // created with the first messages
+    }
+
+    const prepared = await prepareChat({             // 3-6. sanitize, injection, PII mask, prompt
+      config, user, requestId: c.get("requestId"), model: body.model, message: body.message, history,
+      audit: c.get("audit"), log: c.get("log"),
+    });
+    prepared.dataKey = dataKey;
+    return streamChat(c, prepared, conversation);    // 7-10. model, restore + filter, persist, usage
+  },
+);

@@ -1,0 +1,101 @@
+/**
+ * Auth stage: a valid access token (our HS256, or RS256/ES256 from the configured
+ * external issuer) of a user who still exists. Anything else: 401 with
+ * `WWW-Authenticate: Bearer`. Fails closed when PostgreSQL is down (503): no user, no chat.
+ */
+import { and, eq, isNull } from "drizzle-orm";
+import type { MiddlewareHandler } from "hono";
+import { users } from "../../../db/schema";
+import type { AuthUser } from "../../context";
+import { createJwksVerifier, verifyAccessToken } from "../../crypto";
+import type { Config } from "../../env";
+import { AppError } from "../../errors";
+import type { Db } from "../../lib/db";
+
+const jwksVerifiers = new WeakMap<Config, ReturnType<typeof createJwksVerifier>>();
+
+function jwksFor(config: Config) {
+  if (!config.AUTH_JWKS_URL || !config.AUTH_ISSUER || !config.AUTH_AUDIENCE) return undefined;
+  let verifier = jwksVerifiers.get(config);
+  if (!verifier) {
+    verifier = createJwksVerifier({ jwksUrl: config.AUTH_JWKS_URL, issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE, cacheTtlMs: 10 * 60_000 });
+    jwksVerifiers.set(config, verifier);
+  }
+  return verifier;
+}
+
+const unauthorized = (reason: string) =>
+  new AppError("unauthorized", "A valid access token is required.", {
+    headers: { "WWW-Authenticate": 'Bearer realm="unialist", error="invalid_token"' },
+    cause: new Error(reason),
+  });
+
+function tokenAlg(token: string): string | undefined {
+  try {
+    const header = JSON.parse(atob(token.split(".")[0]!.replace(/-/g, "+").replace(/_/g, "/")));
+    return typeof header.alg === "string" ? header.alg : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Resolves the user behind a bearer token, or throws 401. */
+export async function authenticateToken(db: Db, config: Config, token: string): Promise<AuthUser> {
+  const external = jwksFor(config);
+  const alg = tokenAlg(token);
+  // The key kind is chosen by configuration: HS256 only with our secret, RS/ES only with the JWKS.
+  if (external && (alg === "RS256" || alg === "ES256")) {
+    const result = await external.verify(token);
+    if (!result.ok) throw unauthorized(result.reason);
+    const sub = String(result.claims.sub);
+    const [existing] = await db.select().from(users).where(eq(users.externalSubject, `${config.AUTH_ISSUER}|${sub}`)).limit(1);
+    if (existing) {
+      if (existing.deletedAt) throw unauthorized("deleted_user");
+      return { id: existing.id, email: existing.email, tier: existing.tier, subscriptionActive: existing.subscriptionActive };
+    }
+    const email = typeof result.claims.email === "string" ? result.claims.email.toLowerCase() : `${crypto.randomUUID()}@external.invalid`;
+    const [created] = await db.insert(users).values({ email, externalSubject: `${config.AUTH_ISSUER}|${sub}` }).onConflictDoNothing().returning();
+    if (!created) throw unauthorized("provisioning_conflict");
+    const { createUserDataKey } = await import("../../accounts/data-keys");
+    await createUserDataKey(db, config, created.id);
+    return { id: created.id, email: created.email, tier: created.tier, subscriptionActive: created.subscriptionActive };
+  }
+  const result = await verifyAccessToken(token, {
+    secret: config.JWT_SECRET,
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+    now: Date.now(),
+  });
+  if (!result.ok) throw unauthorized(result.reason);
+  const sub = String(result.claims.sub);
+  if (!/^[0-9a-f-]{36}$/i.test(sub)) throw unauthorized("bad_subject");
+  const [user] = await db.select().from(users).where(and(eq(users.id, sub), isNull(users.deletedAt))).limit(1);
+  if (!user) throw unauthorized("deleted_user");
+  return { id: user.id, email: user.email, tier: user.tier, subscriptionActive: user.subscriptionActive };
+}
+
+/** Requires `Authorization: Bearer <access token>`; sets `c.var.user`. */
+export function requireUser(): MiddlewareHandler {
+  return async function requireUser(c, next) {
+    const header = c.req.header("authorization") ?? "";
+    const match = /^Bearer ([A-Za-z0-9._~+/=-]{1,8192})$/.exec(header);
+    if (!match) throw unauthorized("missing");
+    let user: AuthUser;
+    try {
+      user = await authenticateToken(c.get("scope").db, c.get("config"), match[1]!);
+    } catch (e) {
+      if (e instanceof AppError) throw e;
+      throw new AppError("service_unavailable", undefined, { cause: e });
+    }
+    c.set("user", user);
+    await next();
+  };
+}
+
+/** Inactive subscription → 402 subscription_inactive. */
+export function requireActiveSubscription(): MiddlewareHandler {
+  return async function requireActiveSubscription(c, next) {
+    if (!c.get("user").subscriptionActive) throw new AppError("subscription_inactive");
+    await next();
+  };
+}

@@ -1,0 +1,167 @@
+/**
+ * Finds encoded runs (base64, hex, \xNN, \uNNNN, %NN, numeric entities, Unicode tag and
+ * variation-selector smuggling) and decodes the ones that turn out to be readable text,
+ * so that the decoded text can be scored like any other. Bounded: at most `candidates`
+ * runs and `chars` characters decoded per top-level call, shared across recursion.
+ * Global regexes here are only used through matchAll()/replace(), which do not share state
+ * between calls.
+ */
+
+export interface DecodeBudget {
+  candidates: number;
+  chars: number;
+}
+
+export const newBudget = (): DecodeBudget => ({ candidates: 16, chars: 8192 });
+
+/** Shortest run worth decoding: 16 base64 characters = 12 bytes. */
+const MIN_B64 = 16;
+
+const TAG_RUN = /[\u{E0020}-\u{E007E}]{4,}/gu;
+const VS_RUN = /[\uFE00-\uFE0F\u{E0100}-\u{E01EF}]{8,}/gu;
+const X_ESCAPES = /(?:\\x[0-9a-fA-F]{2}){4,}/g;
+const U_ESCAPES = /(?:\\u[0-9a-fA-F]{4}){4,}/g;
+const PERCENT = /(?:%[0-9a-fA-F]{2}){4,}/g;
+const ENTITIES = /(?:&#(?:[0-9]{1,7}|[xX][0-9a-fA-F]{1,6});){4,}/g;
+/** 16+ bytes of hex, optionally "0x"-prefixed and separated by one space, comma or colon. */
+const HEX_RUN = /(?:0x)?[0-9a-fA-F]{2}(?:(?:[ ,:]|, )?(?:0x)?[0-9a-fA-F]{2}){15,}/g;
+
+const HAS_LOWER = /[a-z]/;
+const HAS_UPPER = /[A-Z]/;
+const ALL_HEX = /^[0-9a-fA-F]+$/;
+const READABLE = /[\p{L}\p{N}\p{P}\p{S}\p{Zs}\n\t]/gu;
+const THREE_LETTERS = /\p{L}{3}/u;
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+function bytesToText(bytes: Uint8Array): string | null {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
+/** Mostly letters, digits, punctuation and spaces: what an instruction looks like. */
+function isReadable(s: string): boolean {
+  if (s.length < 6 || !THREE_LETTERS.test(s)) return false;
+  const unreadable = s.replace(READABLE, "").length;
+  return unreadable / s.length <= 0.1;
+}
+
+function hexPairsToBytes(hex: string): Uint8Array {
+  const out = new Uint8Array(hex.length >> 1);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  return out;
+}
+
+function decodeBase64(run: string): string | null {
+  let s = run.replace(/=+$/, "").replace(/-/g, "+").replace(/_/g, "/");
+  if (s.length % 4 === 1) s = s.slice(0, -1);
+  while (s.length % 4 !== 0) s += "=";
+  let bin: string;
+  try {
+    bin = atob(s);
+  } catch {
+    return null;
+  }
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return bytesToText(bytes);
+}
+
+interface Decoder {
+  re: RegExp;
+  decode(run: string): string | null;
+  /** Cheap whole-text test before running `re` at all. */
+  present(text: string, digits: number): boolean;
+}
+
+const DECODERS: readonly Decoder[] = [
+  { re: X_ESCAPES, present: (t) => t.includes("\\x"), decode: (r) => bytesToText(hexPairsToBytes(r.replace(/\\x/g, ""))) },
+  {
+    re: U_ESCAPES,
+    present: (t) => t.includes("\\u"),
+    decode: (r) => r.replace(/\\u([0-9a-fA-F]{4})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))),
+  },
+  { re: PERCENT, present: (t) => t.includes("%"), decode: (r) => bytesToText(hexPairsToBytes(r.replace(/%/g, ""))) },
+  {
+    re: ENTITIES,
+    present: (t) => t.includes("&#"),
+    decode: (r) =>
+      r.replace(/&#([xX]?)([0-9a-fA-F]+);/g, (_m, x: string, n: string) => {
+        const cp = parseInt(n, x ? 16 : 10);
+        return cp > 0 && cp <= 0x10ffff ? String.fromCodePoint(cp) : "";
+      }),
+  },
+  // Hex of text is at least half digits (every printable byte starts with 2..7).
+  { re: HEX_RUN, present: (_t, digits) => digits >= 16, decode: (r) => bytesToText(hexPairsToBytes(r.replace(/0x|[ ,:]/g, ""))) },
+];
+
+const isB64Char = (c: number) =>
+  (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 43 || c === 47 || c === 95 || c === 45;
+
+/** Base64 runs by a linear scan (a regex retries inside every long word: ~5x slower). */
+function base64Runs(text: string, out: string[], max: number): number {
+  let digits = 0;
+  let start = -1;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : -1;
+    if (c >= 48 && c <= 57) digits++;
+    if (c >= 0 && isB64Char(c)) {
+      if (start < 0) start = i;
+      continue;
+    }
+    if (start >= 0 && i - start >= MIN_B64 && out.length < max) {
+      let end = i;
+      while (end < text.length && end - i < 2 && text.charCodeAt(end) === 61) end++; // "=" padding
+      const run = text.slice(start, end);
+      // Base64 of text mixes cases; words, slugs, hashes and hex do not.
+      if (HAS_LOWER.test(run) && HAS_UPPER.test(run) && !ALL_HEX.test(run)) out.push(run);
+    }
+    start = -1;
+  }
+  return digits;
+}
+
+/** Readable texts hidden in `original` (invisible smuggling) or `rawCase` (encodings). */
+export function extractPayloads(original: string, rawCase: string, budget: DecodeBudget): string[] {
+  const found: string[] = [];
+  const take = (run: string, decode: (r: string) => string | null) => {
+    if (budget.candidates <= 0 || budget.chars < run.length) return;
+    budget.candidates--;
+    budget.chars -= run.length;
+    const text = decode(run);
+    if (text && isReadable(text)) found.push(text);
+  };
+
+  if (/[\u{E0020}-\u{E007E}]/u.test(original)) {
+    for (const m of original.matchAll(TAG_RUN)) {
+      take(m[0], (r) => String.fromCharCode(...[...r].map((c) => c.codePointAt(0)! - 0xe0000)));
+    }
+  }
+  if (/[\uFE00-\uFE0F\u{E0100}-\u{E01EF}]{8}/u.test(original)) {
+    for (const m of original.matchAll(VS_RUN)) {
+      take(m[0], (r) =>
+        bytesToText(
+          Uint8Array.from([...r].map((c) => {
+            const cp = c.codePointAt(0)!;
+            return cp <= 0xfe0f ? cp - 0xfe00 : cp - 0xe0100 + 16;
+          })),
+        ),
+      );
+    }
+  }
+  const b64: string[] = [];
+  const digits = base64Runs(rawCase, b64, budget.candidates);
+  for (const d of DECODERS) {
+    if (budget.candidates <= 0) break;
+    if (!d.present(rawCase, digits)) continue;
+    for (const m of rawCase.matchAll(d.re)) {
+      if (budget.candidates <= 0) break;
+      take(m[0], d.decode);
+    }
+  }
+  for (const run of b64) take(run, decodeBase64);
+  return found;
+}

@@ -1,0 +1,247 @@
+/**
+ * Prompt-injection scoring. Pure and deterministic: the verdict depends on the text only
+ * (no regex with the g/y flag is ever used with test()/exec(), so no lastIndex leaks
+ * between calls).
+ *
+ * score = sum over distinct matched rule ids of the rule weight (see rules.ts), plus:
+ *   encoded_payload +3  a decoded base64/hex/escape/smuggled run scores >= medium itself
+ *   obfuscation     +1  a rule of weight >= 3 matched only through an obfuscated reading
+ *   mixed_script    +1  Latin letters glued to Cyrillic/Greek ones (homoglyph spoofing)
+ *   hidden_characters +1 zero-width / format characters inside words
+ *
+ * Levels (INJECTION_THRESHOLDS): score >= 6 high (refused), >= 3 medium (allowed, user
+ * text fenced as data), >= 1 low (logged), else none. A single unambiguous rule (weight
+ * 6-7) is enough for high; ambiguous ones (3-5) need a second signal.
+ */
+import { extractPayloads, newBudget, type DecodeBudget } from "./decode";
+import { hashToken, leetPatternSource, LEET_HINT, normalizeForMatching, reverse, rot13, squash, toRawViews, toWordsView, type WordsView } from "./normalize";
+import { INJECTION_RULES, type InjectionRule } from "./rules";
+
+export { normalizeForMatching, INJECTION_RULES, type InjectionRule };
+
+export const INJECTION_THRESHOLDS = { low: 1, medium: 3, high: 6 } as const;
+
+export type InjectionLevel = "none" | "low" | "medium" | "high";
+
+export interface InjectionResult {
+  score: number;
+  level: InjectionLevel;
+  /** Matched rule ids, in rule-table order, each once. */
+  rules: string[];
+}
+
+/** Scores above this are reported as this: the level is what matters past "high". */
+const MAX_SCORE = 100;
+const MAX_DEPTH = 2;
+
+export function levelFor(score: number): InjectionLevel {
+  if (score >= INJECTION_THRESHOLDS.high) return "high";
+  if (score >= INJECTION_THRESHOLDS.medium) return "medium";
+  if (score >= INJECTION_THRESHOLDS.low) return "low";
+  return "none";
+}
+
+export function scoreInjection(text: string): InjectionResult {
+  const hits = collect(text, 0, newBudget());
+  const rules = orderedIds(hits);
+  let score = 0;
+  for (const id of rules) score += hits.weights.get(id)!;
+  score = Math.min(score, MAX_SCORE);
+  return { score, level: levelFor(score), rules };
+}
+
+// ---------------------------------------------------------------------------------------
+
+interface CompiledRule extends InjectionRule {
+  readonly index: number;
+  /** Same rule for the leet reading ("l" folded into "i"); absent for raw views. */
+  readonly leetPattern?: RegExp;
+  readonly leetTriggers?: readonly string[];
+}
+
+const COMPILED: readonly CompiledRule[] = INJECTION_RULES.map((r, index) => {
+  if (r.pattern.global || r.pattern.sticky) throw new Error(`rule ${r.id}: g/y flags are not allowed`);
+  if (r.view !== "words" && r.view !== "squashed") return { ...r, index };
+  return {
+    ...r,
+    index,
+    leetPattern: new RegExp(leetPatternSource(r.pattern.source), r.pattern.flags),
+    leetTriggers: r.triggers?.map(leetPatternSource),
+  };
+});
+const SQUASHED_RULES = COMPILED.filter((r) => r.view === "squashed");
+
+/**
+ * Token hash -> indices of the word rules it triggers. A 64K-entry presence filter in
+ * front of the map skips most tokens with one array read. Hash collisions only make a
+ * rule run for nothing: the regex decides.
+ */
+interface TriggerTable {
+  filter: Uint8Array;
+  rules: Map<number, number[]>;
+  /** Word rules with no triggers: always run. */
+  always: number[];
+}
+
+function triggerTable(leet: boolean): TriggerTable {
+  const table: TriggerTable = { filter: new Uint8Array(65536), rules: new Map(), always: [] };
+  for (const r of COMPILED) {
+    if (r.view !== "words") continue;
+    const triggers = leet ? r.leetTriggers : r.triggers;
+    if (!triggers) {
+      table.always.push(r.index);
+      continue;
+    }
+    for (const t of triggers) {
+      const h = hashToken(t);
+      table.filter[h & 0xffff] = 1;
+      const list = table.rules.get(h) ?? [];
+      if (!list.includes(r.index)) list.push(r.index);
+      table.rules.set(h, list);
+    }
+  }
+  return table;
+}
+const PLAIN_TRIGGERS = triggerTable(false);
+const LEET_TRIGGERS = triggerTable(true);
+
+function activeWordRules(view: WordsView, table: TriggerTable): Uint8Array {
+  const active = new Uint8Array(COMPILED.length);
+  for (const i of table.always) active[i] = 1;
+  const { hashes } = view;
+  for (let i = 0; i < hashes.length; i++) {
+    const h = hashes[i]!;
+    if (table.filter[h & 0xffff] === 0) continue;
+    const list = table.rules.get(h);
+    if (list) for (const r of list) active[r] = 1;
+  }
+  return active;
+}
+
+/** Extra ids, ordered after the table. */
+const EXTRA_IDS = ["encoded_payload", "obfuscation", "mixed_script", "hidden_characters"] as const;
+const ID_ORDER = new Map<string, number>();
+for (const r of COMPILED) if (!ID_ORDER.has(r.id)) ID_ORDER.set(r.id, ID_ORDER.size);
+for (const id of EXTRA_IDS) ID_ORDER.set(id, ID_ORDER.size);
+
+interface Hits {
+  /** id -> highest weight seen. */
+  weights: Map<string, number>;
+  /** ids matched on a non-obfuscated reading. */
+  plain: Set<string>;
+}
+
+function add(h: Hits, id: string, weight: number, plain: boolean): void {
+  const prev = h.weights.get(id);
+  if (prev === undefined || weight > prev) h.weights.set(id, weight);
+  if (plain) h.plain.add(id);
+}
+
+function orderedIds(h: Hits): string[] {
+  return [...h.weights.keys()].sort((a, b) => (ID_ORDER.get(a) ?? 1e9) - (ID_ORDER.get(b) ?? 1e9) || (a < b ? -1 : a > b ? 1 : 0));
+}
+
+interface Views {
+  rawCase?: string;
+  raw?: string;
+  words?: string;
+  squashed?: string;
+  /** Word rules whose triggers are present (index -> 1). */
+  activeWords?: Uint8Array;
+}
+
+/** Obfuscation hints: cheap substrings of the ROT13 / reversed forms of key words. */
+const ROT13_HINTS = ["vtaber", "qvfertneq", "sbetrg", "cerivbhf", "vafgehpgvba", "cebzcg", "flfgrz", "vtabemr", "bhoyvr", "pbafvtarf"];
+const REVERSED_HINTS = ["erongi", "drageresid", "tegrof", "suoiverp", "snoitcurtsni", "tpmorp", "metsys", "eilbuo", "sengisnoc"];
+
+const MIXED_SCRIPT = /[a-zA-Z][\u0370-\u03ff\u0400-\u04ff]|[\u0370-\u03ff\u0400-\u04ff][a-zA-Z]/;
+const HIDDEN_IN_WORD = /[\p{L}\p{N}][\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]+[\p{L}\p{N}]/u;
+
+function collect(text: string, depth: number, budget: DecodeBudget): Hits {
+  const hits: Hits = { weights: new Map(), plain: new Set() };
+  const { rawCase, raw } = toRawViews(text);
+  const words = toWordsView(raw);
+  const squashed = squash(words.text);
+  const plain: Views = { rawCase, raw, words: words.text, activeWords: activeWordRules(words, PLAIN_TRIGGERS) };
+  // The squashed view has no word boundaries: only worth it when letters are spaced out.
+  if (words.spaced) plain.squashed = squashed;
+  runRules(COMPILED, plain, false, hits, true);
+
+  // Leet reading, only when letters and digits/symbols are mixed inside words.
+  if (LEET_HINT.test(raw)) {
+    const leet = toWordsView(raw, true);
+    if (leet.text !== words.text) {
+      const views: Views = { words: leet.text, activeWords: activeWordRules(leet, LEET_TRIGGERS) };
+      if (leet.spaced) views.squashed = squash(leet.text);
+      runRules(COMPILED, views, true, hits, false);
+    }
+  }
+
+  // ROT13 and reversed text: squashed signatures only, when a hint word is present.
+  if (ROT13_HINTS.some((h) => squashed.includes(h))) {
+    runRules(SQUASHED_RULES, { squashed: rot13(squashed) }, false, hits, false, "encoded_payload");
+  }
+  if (REVERSED_HINTS.some((h) => squashed.includes(h))) {
+    runRules(SQUASHED_RULES, { squashed: reverse(squashed) }, false, hits, false, "encoded_payload");
+  }
+
+  // Encoded runs: decode, score the decoded text, keep it only if it is itself suspicious.
+  if (depth < MAX_DEPTH) {
+    for (const payload of extractPayloads(text, rawCase, budget)) {
+      const inner = collect(payload, depth + 1, budget);
+      let innerScore = 0;
+      for (const w of inner.weights.values()) innerScore += w;
+      if (innerScore < INJECTION_THRESHOLDS.medium) continue;
+      for (const [id, w] of inner.weights) add(hits, id, w, false);
+      add(hits, "encoded_payload", 3, false);
+    }
+  }
+
+  if (MIXED_SCRIPT.test(text)) add(hits, "mixed_script", 1, true);
+  if (HIDDEN_IN_WORD.test(text)) add(hits, "hidden_characters", 1, true);
+  for (const [id, w] of hits.weights) {
+    if (w >= 3 && !hits.plain.has(id) && id !== "encoded_payload") {
+      add(hits, "obfuscation", 1, true);
+      break;
+    }
+  }
+  return hits;
+}
+
+function runRules(rules: readonly CompiledRule[], views: Views, leet: boolean, hits: Hits, plain: boolean, alsoId?: string): void {
+  for (const rule of rules) {
+    const text = views[rule.view];
+    if (text === undefined) continue;
+    const pattern = leet ? rule.leetPattern : rule.pattern;
+    if (!pattern) continue;
+    if (rule.view === "words") {
+      if (!views.activeWords || views.activeWords[rule.index] !== 1) continue;
+    } else {
+      const triggers = leet ? rule.leetTriggers : rule.triggers;
+      if (triggers && !triggers.some((t) => text.includes(t))) continue;
+    }
+    // Squashed signatures only back up the word rules: when a word rule of the same id
+    // already decided (possibly downgraded by the meta guard), it stands.
+    if (rule.view === "squashed" && hits.weights.has(rule.id)) continue;
+    const weight = matchWeight(rule, pattern, text);
+    if (weight > 0) {
+      add(hits, rule.id, weight, plain);
+      if (alsoId) add(hits, alsoId, 3, false);
+    }
+  }
+}
+
+/** Developer questions about prompts ("how do I print the system prompt in my app"). */
+const META_BEFORE =
+  /\b(?:how (?:do|can|could|should|would|to|does|did|is|are)|how s|hows|why (?:does|do|did|is|would)|where (?:do|can|is|does)|is it possible to|best way to|comment (?:faire|puis je|peut on|est ce qu on|je peux)|pourquoi)\b(?: [a-z0-9]+){0,6} ?$/;
+const META_AFTER =
+  /^ (?:in|from|of|for|with|using|via|inside|dans|avec|de) (?:my|our|a|the|this|mon|ma|mes|notre|un|une|l|le|la)\b(?: [a-z0-9]+){0,2}? (?:app|application|code|script|program|python|javascript|typescript|langchain|llamaindex|api|project|bot|chatbot|agent|function|backend|frontend|repo|notebook|pipeline|sdk|library|framework|appli|projet|programme|openai)\b/;
+
+function matchWeight(rule: CompiledRule, pattern: RegExp, text: string): number {
+  if (!rule.guard) return pattern.test(text) ? rule.weight : 0;
+  const m = pattern.exec(text); // never global: exec does not read or write lastIndex
+  if (!m) return 0;
+  const before = text.slice(Math.max(0, m.index - 60), m.index);
+  const after = text.slice(m.index + m[0].length, m.index + m[0].length + 60);
+  return META_BEFORE.test(before) || META_AFTER.test(after) ? Math.min(rule.weight, 1) : rule.weight;
+}

@@ -1,0 +1,591 @@
+/**
+ * The rule table. Data only: each rule is one precompiled, non-global regex run on one
+ * text view (see normalize.ts), with a weight in score points (high >= 6, medium >= 3,
+ * low >= 1; see INJECTION_THRESHOLDS in index.ts).
+ *
+ * Weight guide: 7 = unambiguous on its own (refused); 6 = near-unambiguous; 4-5 = likely
+ * an attack, but a benign reading exists (fenced as data unless something else adds up);
+ * 1-2 = vocabulary attacks use and normal people use too (logged only).
+ *
+ * `triggers`: for "words" rules, whole tokens of which at least one must be present for the
+ * regex to run at all (keeps a 10,000-character message fast); for other views, substrings.
+ * `guard: "meta"` brings the rule down to 1 point when phrased as a developer's how-to
+ * question ("how do I print the system prompt in langchain").
+ */
+export type RuleView = "words" | "raw" | "rawCase" | "squashed";
+
+export interface InjectionRule {
+  readonly id: string;
+  readonly weight: number;
+  readonly view: RuleView;
+  readonly pattern: RegExp;
+  readonly triggers?: readonly string[];
+  readonly guard?: "meta";
+}
+
+const alt = (xs: readonly string[]) => `(?:${xs.join("|")})`;
+/** Up to n arbitrary words (lazy), each preceded by its space. */
+const any = (n: number) => `(?: [a-z0-9]+){0,${n}}?`;
+/** Up to n words taken from a list. */
+const some = (xs: readonly string[], n: number) => `(?: ${alt(xs)}){0,${n}}?`;
+const first = (xs: readonly string[]) => [...new Set(xs.map((x) => x.split(" ")[0]!))];
+const re = (source: string) => new RegExp(source);
+
+// --- English vocabulary --------------------------------------------------------------------
+const EN_IGNORE = [
+  "ignore", "ignoring", "ingore", "disregard", "disregarding", "forget", "forgetting", "overlook",
+  "override", "overriding", "bypass", "neglect", "dismiss", "discard", "abandon", "scrap", "ditch",
+  "set aside", "throw away", "throw out", "pay no attention to", "do not follow", "don t follow",
+  "dont follow", "stop following", "do not obey", "don t obey", "stop obeying", "never mind", "nevermind",
+];
+/** Qualifiers that point at instructions the user did not write. "my"/"our" are absent on purpose. */
+const EN_PRIOR = [
+  "previous", "previously", "prior", "preceding", "above", "earlier", "former", "foregoing", "original",
+  "initial", "old", "existing", "system", "developer", "all", "every", "your", "ur", "safety",
+  "ethical", "moral", "built in", "preprogrammed", "pre programmed", "programmed", "hidden", "internal",
+  "aforementioned", "above mentioned",
+];
+const EN_FILL = [
+  "the", "of", "these", "those", "that", "this", "any", "and", "just", "simply", "completely", "entirely",
+  "totally", "now", "please", "kindly", "immediately", "about", "so far", "given", "provided", "current", "default",
+  "content", "openai", "anthropic", ...EN_PRIOR,
+];
+const EN_TARGET = [
+  "instructions", "instruction", "prompts", "prompt", "directives", "directive", "rules", "guidelines",
+  "guidance", "commands", "orders", "constraints", "restrictions", "limitations", "programming",
+  "policies", "safeguards", "guardrails", "filters", "training", "context", "conditioning",
+];
+const EN_AFTER = [
+  "above", "before", "so far", "until now", "up to now", "previously", "earlier", "you were given",
+  "you have been given", "you ve been given", "you received", "you got", "given to you", "from before",
+  "from above", "in the system prompt", "of the system", "from your developers", "from openai",
+  "you were told", "you ve been told", "you have been told",
+];
+const EN_LEAK = [
+  "show", "tell", "give", "print", "display", "reveal", "output", "repeat", "write", "dump", "leak", "share",
+  "list", "paste", "provide", "send", "spell out", "recite", "disclose", "expose", "return", "echo", "copy",
+  "type out", "read out", "quote", "reproduce", "print out", "write out", "divulge",
+];
+const EN_LEAK_FILL = [
+  "all", "the", "exactly", "verbatim", "back", "again", "here", "now", "please", "full", "entire", "complete",
+  "whole", "of", "word for word", "in full", "everything in", "the content of", "the contents of",
+  "the text of", "a copy of", "the exact", "us", "me",
+];
+const EN_PROMPT = [
+  "system prompt", "prompt", "prompts", "instructions", "system instructions", "system message",
+  "initial prompt", "initial instructions", "original instructions", "directives", "programming",
+  "configuration", "pre prompt", "preprompt", "meta prompt", "hidden instructions", "secret instructions",
+];
+const EN_ROLE_INTRO = [
+  "you are now", "you re now", "you will now be", "you are going to be", "you re going to be",
+  "you are going to act as", "you re going to act as", "you will act as", "you are no longer",
+  "you re no longer", "from now on you are", "from now on you re", "from now on you will be",
+  "from now on you will act as", "from now on act as", "henceforth you are", "you have become",
+  "act as", "acting as", "act like", "behave as", "behave like", "pretend to be", "pretend you are",
+  "pretend you re", "pretend that you are", "pretend that you re", "roleplay as", "role play as",
+  "play the role of", "take on the role of", "assume the role of", "simulate", "imagine you are",
+  "imagine you re", "you must act as", "i want you to act as", "i want you to be", "respond as",
+  "answer as", "reply as", "you will be",
+];
+const RESTRICTIONS = [
+  "restrictions", "restriction", "limitations", "limits", "rules", "guidelines", "filters", "filter",
+  "filtering", "censorship", "ethics", "morals", "morality", "policies", "constraints", "boundaries",
+  "safeguards", "guardrails", "moral guidelines", "ethical guidelines", "ethical principles",
+  "safety guidelines", "safety measures", "safety filters", "content policy", "content policies",
+];
+/** Restrictions that only an AI has: a story "without rules" is fine, one "without content filters" is not. */
+const AI_RESTRICTIONS = [
+  "filters", "filter", "filtering", "censorship", "censoring", "ethics", "morals", "morality",
+  "moral guidelines", "ethical guidelines", "ethical principles", "ethical constraints",
+  "safety guidelines", "safety measures", "safety filters", "safety protocols", "safety restrictions",
+  "content policy", "content policies", "content filters", "content guidelines", "guidelines",
+  "guardrails", "safeguards", "openai policies", "openai policy", "openai guidelines", "programming",
+];
+const EN_PERSONA_EVIL = [
+  "unrestricted", "unfiltered", "uncensored", "unmoderated", "unaligned", "unlimited ai", "unbound",
+  "unchained", "unshackled", "jailbroken", "jailbreak", "rogue ai", "evil ai", "evil assistant",
+  "evil chatbot", "evil bot", "evil version", "evil twin", "evil confidant", "amoral", "immoral ai",
+  "unethical ai", "malicious ai", "in developer mode", "with developer mode", "developer mode enabled",
+  "in god mode", "god mode enabled",
+  `free (?:from|of) (?:all |any )?${alt(RESTRICTIONS)}`, `freed from ${alt(RESTRICTIONS)}`,
+  `without (?:any |all |your )?${alt(RESTRICTIONS)}`, `with no ${alt(RESTRICTIONS)}`,
+  `(?:that|who|which) (?:has|have) no ${alt(RESTRICTIONS)}`, "no longer bound", "not bound by",
+  "no longer restricted", "no longer limited", "an ai that can do anything", "can do anything now",
+  "does not have to follow", "doesn t have to follow", "does not follow any rules",
+];
+const EN_PERSONA_AI = [
+  "an ai", "a ai", "an assistant", "a chatbot", "a language model", "an llm", "another ai",
+  "a different ai", "a new ai", "another assistant", "a different assistant", "a new assistant",
+  "another model", "a different model", "a new model", "chatgpt", "gpt",
+];
+/** Role intros that only make sense as an override, not as "act as a tutor". */
+const EN_OVERRIDE_INTRO = [
+  "you are now", "you re now", "you will now be", "you are no longer", "you re no longer",
+  "from now on you are", "from now on you re", "henceforth you are", "you have become",
+];
+
+// --- French vocabulary (diacritics stripped, apostrophes/hyphens are spaces) ---------------
+const FR_IGNORE = [
+  "ignore", "ignores", "ignorez", "ignorer", "ignorons", "oublie", "oublies", "oubliez", "oublier",
+  "oublions", "neglige", "negligez", "negliger", "ne tiens pas compte", "ne tiens plus compte",
+  "ne tenez pas compte", "ne tenez plus compte", "ne prends pas en compte", "ne prenez pas en compte",
+  "ne suis plus", "ne suis pas", "ne suivez plus", "ne suivez pas", "ne respecte plus", "ne respectez plus",
+  "fais abstraction", "faites abstraction", "passe outre", "passez outre", "outrepasse", "outrepassez",
+  "laisse tomber", "laissez tomber", "abandonne", "abandonnez", "ecarte", "ecartez", "mets de cote",
+  "mettez de cote",
+];
+const FR_DET = [
+  "les", "des", "de", "la", "le", "l", "ces", "aux", "a", "au", "d", "du", "tout", "toutes", "tous",
+  "cette", "ce", "ta", "ses", "propres", "simplement", "completement", "totalement", "maintenant",
+  "desormais", "immediatement", "donc", "alors", "s il te plait", "s il vous plait", "stp", "svp",
+  "en", "y",
+];
+const FR_POSSESSIVE = ["tes", "vos", "ton", "votre", "ta", "toutes", "tous"];
+const FR_TARGET = [
+  "instructions", "instruction", "consignes", "consigne", "directives", "directive", "regles", "prompt",
+  "prompts", "ordres", "indications", "commandes", "contraintes", "restrictions", "programmation",
+  "recommandations", "limites", "garde fous", "filtres", "parametres de securite",
+];
+const FR_QUAL = [
+  "precedentes", "precedente", "precedents", "precedent", "anterieures", "anterieurs", "ci dessus",
+  "plus haut", "d avant", "d origine", "initiales", "initiaux", "originales", "du systeme", "systeme",
+  "de base", "recues", "donnees", "qu on t a donnees", "que tu as recues", "que l on t a donnees",
+  "de ton createur", "de tes createurs", "de tes developpeurs", "d openai", "de securite",
+];
+const FR_ROLE_INTRO = [
+  "tu es maintenant", "tu es desormais", "tu es a present", "tu es dorenavant",
+  "a partir de maintenant tu es", "a partir d aujourd hui tu es", "desormais tu es", "dorenavant tu es",
+  "tu n es plus", "vous etes maintenant", "vous etes desormais", "vous n etes plus",
+  "fais comme si tu etais", "fais semblant d etre", "faites comme si vous etiez",
+  "faites semblant d etre", "joue le role d", "joue le role de", "joue le role du", "jouez le role de",
+  "jouez le role d", "agis en tant que", "agissez en tant que", "agis comme", "agissez comme",
+  "comporte toi comme", "comportez vous comme", "imagine que tu es", "incarne", "incarnez",
+  "prends le role de", "tu vas etre", "tu vas maintenant etre", "tu vas jouer", "tu vas agir comme",
+  "tu deviens", "deviens",
+];
+const FR_RESTRICTIONS = [
+  "restrictions", "restriction", "limites", "limite", "limitations", "filtres", "filtre", "censure",
+  "regles", "contraintes", "tabous", "tabou", "ethique", "morale", "garde fous", "interdits",
+];
+const FR_PERSONA_EVIL = [
+  `sans (?:aucune |aucun |plus de |la moindre )?${alt(FR_RESTRICTIONS)}`, "non censuree?", "non filtree?",
+  "non bridee?", "debridee?", "liberee? de", "libre de toute", "libre de tout", "jailbreakee?",
+  "en mode developpeur", "en mode dieu", "en mode jailbreak", "une ia malveillante", "une ia malefique",
+  "une ia libre", "une ia sans", "un assistant sans",
+];
+const FR_PERSONA_AI = [
+  "une ia", "une intelligence artificielle", "un assistant", "un chatbot", "un modele", "une autre ia",
+  "un autre assistant", "un autre modele", "chatgpt",
+];
+const FR_OVERRIDE_INTRO = [
+  "tu es maintenant", "tu es desormais", "tu es a present", "tu es dorenavant", "a partir de maintenant tu es",
+  "desormais tu es", "dorenavant tu es", "tu n es plus", "vous etes maintenant", "vous etes desormais",
+  "vous n etes plus",
+];
+const FR_LEAK = [
+  "montre", "montrez", "montrer", "affiche", "affichez", "afficher", "donne", "donnez", "donner", "revele",
+  "revelez", "reveler", "devoile", "devoilez", "devoiler", "ecris", "ecrivez", "ecrire", "repete",
+  "repetez", "repeter", "recopie", "recopiez", "copie", "copiez", "imprime", "imprimez", "partage",
+  "partagez", "cite", "citez", "divulgue", "divulguez", "communique", "communiquez", "dis", "dites",
+  "envoie", "envoyez", "liste", "listez", "recite", "recitez", "expose", "exposez", "indique",
+  "indiquez", "fournis", "fournissez", "transmets", "transmettez",
+];
+const FR_PROMPT = [
+  "prompt", "prompt systeme", "prompt initial", "prompt d origine", "instructions", "consignes",
+  "directives", "instructions systeme", "consignes systeme", "message systeme", "instructions initiales",
+  "consignes initiales", "instructions cachees", "consignes cachees", "programmation", "configuration",
+];
+
+// --- Spanish / Italian / German: the common phrasings only ---------------------------------
+const ES_IT_IGNORE = [
+  "ignora", "ignore", "ignorad", "ignorar", "ignorate", "ignorare", "olvida", "olvide", "olviden",
+  "olvidad", "olvidar", "omite", "descarta", "no hagas caso a", "no hagas caso de", "dimentica",
+  "dimenticate", "dimenticare", "trascura", "non considerare", "non tenere conto",
+];
+const ES_IT_DET = [
+  "todas", "todos", "las", "los", "tus", "sus", "el", "la", "lo", "de", "del", "tutte", "tutti", "le",
+  "gli", "i", "tue", "tuoi", "sue", "delle", "dei", "di", "all", "alle", "ai",
+];
+const ES_IT_TARGET = [
+  "instrucciones", "indicaciones", "ordenes", "reglas", "directrices", "consignas", "istruzioni",
+  "indicazioni", "regole", "direttive", "ordini", "prompt",
+];
+const ES_IT_QUAL = [
+  "anteriores", "previas", "precedentes", "iniciales", "originales", "del sistema", "de sistema",
+  "dadas", "recibidas", "precedenti", "iniziali", "originali", "di sistema", "del sistema", "ricevute",
+  "date", "todas", "tutte", "tus", "tue", "tuoi",
+];
+const DE_IGNORE = [
+  "ignoriere", "ignorier", "ignorieren", "ignoriert", "vergiss", "vergesse", "vergessen", "vergesst",
+  "missachte", "missachten", "uberspringe", "beachte nicht", "befolge nicht", "folge nicht",
+];
+const DE_DET = [
+  "alle", "allen", "alles", "die", "deine", "ihre", "bisherigen", "vorherigen", "vorigen", "obigen",
+  "fruheren", "vorangegangenen", "bisher", "vorher", "davor", "gegebenen", "erhaltenen", "der", "den",
+  "mehr", "einfach", "jetzt", "nun", "sofort", "bitte",
+];
+const DE_TARGET = [
+  "anweisungen", "anweisung", "instruktionen", "regeln", "vorgaben", "befehle", "aufgaben", "aufgabe",
+  "prompt", "prompts", "richtlinien", "anordnungen", "systemanweisungen", "systemprompt",
+];
+const DE_QUAL = [
+  "alle", "allen", "deine", "ihre", "bisherigen", "vorherigen", "vorigen", "obigen", "fruheren",
+  "vorangegangenen", "gegebenen", "erhaltenen", "ursprunglichen",
+];
+
+/**
+ * "ignore all the rules of this game" / "ignore toutes les règles de grammaire": a target
+ * followed by a complement that is not the assistant is about something else.
+ */
+const NOT_OTHER_COMPLEMENT =
+  "(?! (?:of|de|du|des|d) (?!your|ur|the system|the ai|the assistant|the developers?|the model|tes|vos|ton|votre|ta|l ia|l assistant|systeme|ia|assistant|openai|anthropic|securite|safety))";
+
+const ROLE_RULES_TRIGGERS = [...first(EN_ROLE_INTRO), ...first(FR_ROLE_INTRO)];
+
+export const INJECTION_RULES: readonly InjectionRule[] = [
+  // ---------------------------------------------------------------- override previous instructions
+  {
+    id: "ignore_previous", weight: 7, view: "words", triggers: first(EN_IGNORE),
+    pattern: re(`\\b${alt(EN_IGNORE)}${some(EN_FILL, 4)} ${alt(EN_PRIOR)}${some(EN_FILL, 3)} ${alt(EN_TARGET)}\\b${NOT_OTHER_COMPLEMENT}`),
+  },
+  {
+    id: "ignore_previous", weight: 7, view: "words", triggers: first(EN_IGNORE),
+    pattern: re(`\\b${alt(EN_IGNORE)}${some(EN_FILL, 3)} ${alt(EN_TARGET)}${some(EN_FILL, 2)} ${alt(EN_AFTER)}\\b`),
+  },
+  {
+    id: "ignore_previous_tasks", weight: 6, view: "words", triggers: first(EN_IGNORE),
+    pattern: re(`\\b${alt(EN_IGNORE)}(?: about)?(?: all| every| any| the| your| of){0,3} (?:previous|prior|above|preceding|earlier|former|old) (?:tasks|task|assignments|assignment|information|conversation|context|content|text)\\b`),
+  },
+  {
+    id: "forget_everything", weight: 5, view: "words", triggers: ["ignore", "forget", "disregard", "ignoring", "forgetting", "disregarding"],
+    pattern: re(`\\b(?:ignore|ignoring|forget|forgetting|disregard|disregarding)(?: about)? (?:all|everything|anything|all of this|all of that|all that)\\b${any(5)} (?:before|above|previously|earlier|so far|until now|up to now|prior to this|preceding|that came before|you know|you were told|you have been told|you ve been told|you were given)\\b`),
+  },
+  {
+    id: "forget_everything_weak", weight: 2, view: "words", triggers: ["forget", "ignore"],
+    pattern: re(`\\b(?:forget|ignore) (?:everything|all of this|all that)\\b`),
+  },
+  {
+    id: "bypass_rules", weight: 6, view: "words",
+    triggers: ["bypass", "circumvent", "disable", "deactivate", "turn", "switch", "remove", "lift", "break", "evade", "get", "work", "override", "ignore", "suspend", "forget", "abandon", "violate", "escape", "drop", "ditch"],
+    pattern: re(`\\b(?:bypass|circumvent|disable|deactivate|turn off|switch off|remove|lift|break|evade|get around|work around|override|ignore|suspend|forget|abandon|violate|escape|drop|ditch)(?: all| any| of| the| all of){0,2} (?:your|ur|its) (?:own )?(?:safety |content |ethical |moral |built in |internal |default |current |programmed |existing |usual )?(?:rules|restrictions|filters|filter|limitations|limits|safeguards|guardrails|guidelines|programming|content policy|content policies|policies|policy|censorship|moderation|protocols|constraints|ethics|morals|principles|training|alignment|conditioning|instructions|directives|prompt|system prompt)\\b`),
+  },
+  {
+    id: "bypass_safety", weight: 4, view: "words",
+    triggers: ["bypass", "circumvent", "disable", "deactivate", "turn", "evade", "get", "override", "ignore", "remove"],
+    pattern: re(`\\b(?:bypass|circumvent|disable|deactivate|turn off|evade|get around|override|ignore|remove)(?: all| any| the| of){0,2} (?:ai |model |chatbot |assistant )?(?:safety|content|ethical|moral|openai|anthropic) (?:filters|filter|guidelines|restrictions|rules|policies|policy|safeguards|guardrails|protocols|measures|moderation|training)\\b`),
+  },
+  {
+    id: "fr_ignore_previous", weight: 7, view: "words", triggers: first(FR_IGNORE),
+    pattern: re(`\\b${alt(FR_IGNORE)}${some(FR_DET, 3)} ${alt(FR_POSSESSIVE)}${some(FR_DET, 2)}(?: ${alt(FR_QUAL)})? ${alt(FR_TARGET)}\\b${NOT_OTHER_COMPLEMENT}`),
+  },
+  {
+    id: "fr_ignore_previous", weight: 7, view: "words", triggers: first(FR_IGNORE),
+    pattern: re(`\\b${alt(FR_IGNORE)}${some(FR_DET, 3)} ${alt(FR_TARGET)}${any(2)} ${alt(FR_QUAL)}\\b`),
+  },
+  {
+    id: "fr_ignore_previous", weight: 7, view: "words", triggers: first(FR_IGNORE),
+    pattern: re(`\\b${alt(FR_IGNORE)}${some(FR_DET, 3)} (?:precedentes|anterieures|premieres|anciennes) ${alt(FR_TARGET)}\\b${NOT_OTHER_COMPLEMENT}`),
+  },
+  {
+    id: "fr_forget_everything", weight: 6, view: "words", triggers: ["oublie", "oubliez", "ignore", "ignorez", "efface", "effacez"],
+    pattern: re(`\\b(?:oublie|oubliez|ignore|ignorez|efface|effacez)(?: absolument| donc| maintenant)? tout(?: ce)? (?:qu on (?:t|vous) a (?:dit|donne|appris|demande|ecrit)|qui precede|qui a ete dit|ce qui precede|avant|ci dessus|plus haut|precedemment|jusqu ici|jusqu a present|ce que tu sais|que tu sais|ce que tu as appris|que tu as appris|tes instructions|vos instructions)\\b`),
+  },
+  {
+    id: "fr_forget_everything_weak", weight: 2, view: "words", triggers: ["oublie", "oubliez"],
+    pattern: re(`\\b(?:oublie|oubliez) tout\\b`),
+  },
+  {
+    id: "fr_bypass_rules", weight: 6, view: "words",
+    triggers: ["contourne", "contournez", "contourner", "desactive", "desactivez", "desactiver", "supprime", "supprimez", "leve", "levez", "enleve", "enlevez", "retire", "retirez", "outrepasse", "outrepasser", "ignore", "ignorez", "enfreins", "enfreignez", "viole", "violez", "oublie", "oubliez"],
+    pattern: re(`\\b(?:contourne|contournez|contourner|desactive|desactivez|desactiver|supprime|supprimez|leve|levez|enleve|enlevez|retire|retirez|outrepasse|outrepasser|ignore|ignorez|enfreins|enfreignez|viole|violez|oublie|oubliez)(?: toutes| tous| donc| maintenant){0,2} (?:tes|vos|ton|votre|ta) (?:propres )?(?:regles|restrictions|filtres|limites|limitations|protections|garde fous|consignes de securite|directives|censure|securites|barrieres|principes|valeurs|programmation|contraintes|instructions|consignes)\\b`),
+  },
+  {
+    id: "es_it_ignore_previous", weight: 7, view: "words", triggers: first(ES_IT_IGNORE),
+    pattern: re(`\\b${alt(ES_IT_IGNORE)}${some(ES_IT_DET, 3)} ${alt(ES_IT_TARGET)} ${alt(ES_IT_QUAL)}\\b`),
+  },
+  {
+    id: "es_it_ignore_previous", weight: 7, view: "words", triggers: first(ES_IT_IGNORE),
+    pattern: re(`\\b${alt(ES_IT_IGNORE)}(?: todas| todos| tutte| tutti)? (?:tus|tue|tuoi|las|le|i) (?:instrucciones|indicaciones|reglas|istruzioni|indicazioni|regole|prompt)\\b`),
+  },
+  {
+    id: "es_it_forget_everything", weight: 6, view: "words", triggers: ["olvida", "olvide", "olvidad", "dimentica", "dimenticate", "ignora"],
+    pattern: re(`\\b(?:olvida|olvide|olvidad|dimentica|dimenticate|ignora) (?:todo|tutto)(?: lo| quello)?(?: que| che)?${any(4)} (?:antes|anterior|anteriormente|arriba|prima|sopra|precedente|precedentemente|finora|hasta ahora)\\b`),
+  },
+  {
+    id: "de_ignore_previous", weight: 7, view: "words", triggers: first(DE_IGNORE),
+    pattern: re(`\\b${alt(DE_IGNORE)}${some(DE_DET, 3)} ${alt(DE_QUAL)}${some(DE_DET, 2)} ${alt(DE_TARGET)}\\b`),
+  },
+  {
+    id: "de_forget_everything", weight: 6, view: "words", triggers: ["vergiss", "vergesst", "vergesse", "ignoriere", "ignorier"],
+    pattern: re(`\\b(?:vergiss|vergesst|vergesse|ignoriere|ignorier) (?:alles|all das)(?: was)?${any(4)} (?:davor|vorher|bisher|zuvor|oben|gesagt|gesagt wurde|bis jetzt|bislang)\\b`),
+  },
+
+  // ---------------------------------------------------------------- role override / persona
+  {
+    id: "role_override", weight: 7, view: "words", triggers: ROLE_RULES_TRIGGERS,
+    pattern: re(`\\b${alt(EN_ROLE_INTRO)}${any(4)} (?:an? |the )?${alt(EN_PERSONA_EVIL)}\\b`),
+  },
+  {
+    id: "role_override_ai", weight: 3, view: "words", triggers: first(EN_OVERRIDE_INTRO),
+    pattern: re(`\\b${alt(EN_OVERRIDE_INTRO)}${any(2)} ${alt(EN_PERSONA_AI)}\\b`),
+  },
+  {
+    id: "role_intro", weight: 1, view: "words", triggers: ROLE_RULES_TRIGGERS,
+    pattern: re(`\\b${alt([...EN_ROLE_INTRO, ...FR_ROLE_INTRO, "ahora eres", "a partir de ahora eres", "actua como", "finge ser", "finge que eres", "du bist jetzt", "du bist nun", "ab sofort bist du", "tu so als", "spiel die rolle", "ora sei", "adesso sei", "da ora in poi sei", "fingi di essere", "agisci come", "comportati come"])}\\b`),
+  },
+  {
+    id: "fr_role_override", weight: 7, view: "words", triggers: first(FR_ROLE_INTRO),
+    pattern: re(`\\b${alt(FR_ROLE_INTRO)}${any(4)} ${alt(FR_PERSONA_EVIL)}`),
+  },
+  {
+    id: "fr_role_override_ai", weight: 3, view: "words", triggers: first(FR_OVERRIDE_INTRO),
+    pattern: re(`\\b${alt(FR_OVERRIDE_INTRO)}${any(2)} ${alt(FR_PERSONA_AI)}\\b`),
+  },
+  {
+    id: "es_it_de_role_override", weight: 7, view: "words",
+    triggers: ["ahora", "a", "actua", "finge", "du", "ab", "tu", "spiel", "ora", "adesso", "da", "fingi", "agisci", "comportati", "handle", "agiere"],
+    pattern: re(`\\b(?:ahora eres|a partir de ahora eres|actua como|finge ser|finge que eres|du bist jetzt|du bist nun|ab sofort bist du|tu so als waerst du|tu so als warst du|spiel die rolle|handle als|agiere als|ora sei|adesso sei|da ora in poi sei|fingi di essere|agisci come|comportati come)${any(4)} (?:sin (?:ninguna |ningun )?(?:restricciones|restriccion|limites|filtros|censura|reglas|etica)|ohne (?:jegliche |irgendwelche )?(?:einschrankungen|regeln|filter|zensur|grenzen|ethik|moral|richtlinien)|senza (?:alcuna |nessuna |nessun )?(?:restrizioni|limiti|filtri|censura|regole|etica)|uneingeschrankt|unzensiert|sin censura|libre de|libero da)`),
+  },
+  {
+    id: "dan_uppercase", weight: 3, view: "rawCase", triggers: ["DAN"],
+    pattern: /\bDAN\b/,
+  },
+  {
+    id: "dan_persona", weight: 4, view: "words", triggers: [...ROLE_RULES_TRIGGERS, "you", "your", "call", "enable", "activate", "enter", "switch", "stands", "tu", "ton", "appelle"],
+    pattern: re(`\\b(?:${alt(EN_ROLE_INTRO)}|${alt(FR_ROLE_INTRO)}|you are|you re|your name is|call yourself|enable|activate|enter|switch to|tu es|ton nom est|tu t appelles|appelle toi)(?: now| maintenant)?(?: a| an| the| le| la)? dan\\b|\\bdan (?:mode|prompt|jailbreak)\\b|\\bmode dan\\b`),
+  },
+  {
+    id: "do_anything_now", weight: 7, view: "words", triggers: ["anything", "importe"],
+    pattern: /\b(?:do anything now|peux tout faire maintenant|faire n importe quoi maintenant)\b/,
+  },
+  {
+    id: "can_do_anything", weight: 2, view: "words", triggers: ["anything", "tout"],
+    pattern: /\b(?:you can do anything|can now do anything|tu peux tout faire|tu peux desormais tout faire)\b/,
+  },
+
+  // ---------------------------------------------------------------- system prompt extraction
+  {
+    id: "system_prompt_leak", weight: 6, view: "words", triggers: first(EN_LEAK), guard: "meta",
+    pattern: re(`\\b${alt(EN_LEAK)}${some(EN_LEAK_FILL, 3)} (?:your|ur|yours)(?: own| entire| full| complete| exact| whole| original| initial| first| hidden| secret| internal| real| actual| underlying| current| verbatim){0,2} ${alt(EN_PROMPT)}\\b(?! (?:on|for|about|to|regarding) )`),
+  },
+  {
+    id: "system_prompt_leak", weight: 7, view: "words", triggers: first(EN_LEAK), guard: "meta",
+    pattern: re(`\\b${alt(EN_LEAK)}${some(EN_LEAK_FILL, 3)} (?:the|this|that|your|ur|its)(?: full| entire| complete| exact| whole| original| current| real| actual){0,2} (?:(?:system|hidden|secret|internal|developer|confidential|pre|preset|underlying|initial|original) (?:prompt|prompts|message|instructions|directives)|system rules|system guidelines)\\b`),
+  },
+  {
+    id: "system_prompt_leak", weight: 6, view: "words", triggers: ["what", "whats"], guard: "meta",
+    pattern: re(`\\b(?:what (?:is|are|s|were|was)|whats) (?:your|ur)(?: exact| full| original| initial| current| hidden| secret| real| actual){0,2} (?:system prompt|prompt|prompts|instructions|system instructions|system message|initial prompt|directives|programming|pre prompt|initial instructions|original instructions|hidden instructions|secret instructions)\\b`),
+  },
+  {
+    id: "ask_rules", weight: 3, view: "words", triggers: ["what", "whats", "tell", "list"],
+    pattern: /\b(?:what (?:is|are|s)|whats|tell me|list) (?:all )?(?:your|ur) (?:rules|guidelines|restrictions|limitations|constraints|policies)\b/,
+  },
+  {
+    id: "ask_system_prompt", weight: 3, view: "words", triggers: ["what", "whats"], guard: "meta",
+    pattern: /\b(?:what (?:is|are|s|was)|whats) (?:the|this) (?:system prompt|system message|system instructions|hidden prompt|initial prompt)\b/,
+  },
+  {
+    id: "ask_what_told", weight: 4, view: "words", triggers: ["what", "how"],
+    pattern: /\b(?:what (?:were|have) you (?:been )?(?:told|instructed|programmed)|how (?:were|have) you (?:been )?(?:instructed|programmed|prompted))\b/,
+  },
+  {
+    id: "reveal_prompt", weight: 6, view: "words", guard: "meta",
+    triggers: ["reveal", "disclose", "leak", "expose", "divulge", "exfiltrate", "dump"],
+    pattern: re(`\\b(?:reveal|disclose|leak|expose|divulge|exfiltrate|dump)${any(3)} (?:prompt|prompts|instructions|system message|directives|guidelines|configuration|secret instructions|hidden instructions|system prompt)\\b`),
+  },
+  {
+    id: "repeat_above", weight: 4, view: "words",
+    triggers: ["repeat", "print", "output", "write", "copy", "recite", "echo", "reproduce", "show", "display", "return", "paste", "type"],
+    pattern: /\b(?:repeat|print|output|write|copy|recite|echo|reproduce|show|display|return|paste|type)(?: out| back)?(?: me)? (?:all |everything |every word |each word |the (?:text|words|content|contents|message|messages|lines|line|sentences|sentence|instructions|prompt|conversation|paragraph) |what is |what s |what was |everything that s |everything that is |everything that was )?(?:written |said |stated |listed |given |provided |shown |mentioned |typed |you were given |you have been given )?(?:above|before this|before that|so far|prior to this|at the (?:start|beginning|top)|from the (?:start|beginning|top))\b/,
+  },
+  {
+    id: "repeat_starting_with", weight: 3, view: "words", triggers: ["starting", "beginning", "that", "which"],
+    pattern: /\b(?:starting|beginning|that (?:starts|begins)|which (?:starts|begins)) with (?:you are|your instructions|the words you are|i am a|system)\b/,
+  },
+  {
+    id: "fr_system_prompt_leak", weight: 6, view: "words", triggers: first(FR_LEAK), guard: "meta",
+    pattern: re(`\\b${alt(FR_LEAK)}(?: moi| nous)?(?: donc| maintenant| exactement| mot pour mot| tout| toutes)?(?: le contenu de| le texte de| la liste de| une copie de)? (?:ton|tes|votre|vos|ta) (?:propre |propres |exact |exactes |veritable |veritables |vrai |vraies )?${alt(FR_PROMPT)}\\b(?! (?:pour|sur|de cuisine|de montage|concernant) )`),
+  },
+  {
+    id: "fr_system_prompt_leak", weight: 7, view: "words", triggers: first(FR_LEAK), guard: "meta",
+    pattern: re(`\\b${alt(FR_LEAK)}(?: moi| nous)?(?: donc| maintenant| exactement| mot pour mot| tout)?(?: le contenu de| le texte de)? (?:le|la|les|ton|tes|votre|vos|ta) (?:prompt|message|instructions|consignes|directives|regles) (?:systeme|du systeme|initial|initiales|d origine|cachees|cache|secret|secretes|internes|interne|de depart|de base)\\b`),
+  },
+  {
+    id: "fr_system_prompt_leak", weight: 6, view: "words", triggers: ["quelles", "quel", "quelle", "c", "quels"],
+    pattern: /\b(?:quelles? (?:sont|etaient|est) (?:tes|vos|ton|votre|ta)(?: vraies| veritables| exactes| propres)? (?:instructions|consignes|directives|prompt|prompt systeme|instructions systeme|consignes systeme|instructions initiales|consignes initiales|programmation)|quel est (?:ton|votre) (?:prompt|prompt systeme|message systeme|vrai prompt)|c est quoi (?:ton|tes|votre|vos) (?:prompt|instructions|consignes|prompt systeme))\b/,
+  },
+  {
+    id: "fr_ask_rules", weight: 3, view: "words", triggers: ["quelles", "quels", "c"],
+    pattern: /\b(?:quel(?:le)?s? (?:sont|etaient) (?:tes|vos) (?:regles|limites|restrictions|contraintes|interdits)|c est quoi (?:tes|vos) (?:regles|limites|restrictions))\b/,
+  },
+  {
+    id: "fr_ask_system_prompt", weight: 3, view: "words", triggers: ["quel", "quelles", "c"], guard: "meta",
+    pattern: /\b(?:quel est le (?:prompt systeme|message systeme|prompt initial)|quelles sont les (?:instructions systeme|consignes systeme|instructions initiales)|c est quoi le prompt systeme)\b/,
+  },
+  {
+    id: "fr_reveal_prompt", weight: 6, view: "words", guard: "meta",
+    triggers: ["revele", "revelez", "reveler", "devoile", "devoilez", "devoiler", "divulgue", "divulguez", "divulguer"],
+    pattern: re(`\\b(?:revele|revelez|reveler|devoile|devoilez|devoiler|divulgue|divulguez|divulguer)(?: moi| nous)?${any(3)} (?:prompt|instructions|consignes|directives|regles|configuration|message systeme|prompt systeme)\\b`),
+  },
+  {
+    id: "fr_repeat_above", weight: 4, view: "words",
+    triggers: ["repete", "repetez", "recopie", "recopiez", "reecris", "reecrivez", "cite", "citez", "affiche", "affichez", "imprime"],
+    pattern: /\b(?:repete|repetez|recopie|recopiez|reecris|reecrivez|cite|citez|affiche|affichez|imprime)(?: moi)?(?: tout| mot pour mot| exactement)?(?: le texte| les mots| le message| tout ce qui est| ce qui est| ce qui a ete| tout ce qui a ete)?(?: ecrit| dit| indique)? (?:ci dessus|plus haut|au dessus|avant ce message|au debut de (?:la|cette) conversation)\b/,
+  },
+  {
+    id: "es_it_de_system_prompt_leak", weight: 6, view: "words",
+    triggers: ["muestra", "muestrame", "dime", "revela", "ensena", "ensename", "imprime", "escribe", "cuales", "cual", "zeig", "zeige", "nenne", "gib", "verrate", "wiederhole", "drucke", "schreib", "schreibe", "was", "mostra", "mostrami", "dimmi", "rivela", "scrivi", "stampa", "quali", "qual"],
+    pattern: /\b(?:(?:muestra|muestrame|dime|revela|ensena|ensename|imprime|escribe)(?: me)? (?:tu|tus) (?:prompt|instrucciones|indicaciones|mensaje del sistema|reglas)|cuales son tus (?:instrucciones|indicaciones|prompt)|cual es tu prompt|(?:zeig|zeige|nenne|gib|verrate|wiederhole|drucke|schreib|schreibe)(?: mir)? (?:deinen|deine|dein) (?:system ?prompt|systemprompt|anweisungen|instruktionen|prompt|vorgaben|systemanweisungen)|was (?:ist|sind) (?:dein|deine) (?:system ?prompt|systemprompt|anweisungen|instruktionen|prompt)|(?:mostra|mostrami|dimmi|rivela|scrivi|stampa)(?: mi)? (?:il tuo|i tuoi|le tue) (?:prompt|istruzioni|indicazioni|regole)|quali sono le tue istruzioni|qual e il tuo prompt)\b/,
+  },
+  {
+    id: "system_prompt_mention", weight: 1, view: "words", triggers: ["system", "initial", "hidden", "prompt", "consignes", "message", "instructions", "systemprompt"],
+    pattern: /\b(?:system prompt|system message|system instructions|initial prompt|hidden prompt|prompt systeme|consignes systeme|message systeme|instructions systeme|systemprompt)\b/,
+  },
+
+  // ---------------------------------------------------------------- jailbreak vocabulary
+  {
+    id: "developer_mode", weight: 2, view: "words", triggers: ["developer", "dev", "god", "sudo", "admin", "developpeur", "developper", "dieu", "mode"],
+    pattern: /\b(?:(?:developer|dev|god|sudo) mode|mode (?:developpeur|developper|dev|dieu|admin|administrateur))\b/,
+  },
+  {
+    id: "developer_mode_ai", weight: 5, view: "words",
+    triggers: ["chatgpt", "gpt", "claude", "gemini", "assistant", "ai", "llm", "chatbot", "you", "act", "pretend", "simulate", "developer", "dev", "god", "tu", "ia", "passe", "active", "bascule", "mode"],
+    pattern: /\b(?:(?:chatgpt|gpt|claude|gemini|assistant|ai|llm|chatbot|you are|you re|you will be|you ll be|act as|pretend to be|simulate)(?: [a-z0-9]+){0,4}? (?:with |in |into |on )?(?:developer|dev|god|sudo) mode|(?:developer|dev|god) mode (?:enabled|activated|is on|output|response|responses|engaged)|(?:tu es|tu passes|passe|passes|tu bascules|bascule|tu entres|entre|active|activez|mets toi)(?: maintenant| desormais)? en mode (?:developpeur|developper|dev|dieu|admin|administrateur|sans (?:filtre|restriction|limite|censure)s?|non censure|libre|jailbreak)|mode (?:developpeur|dieu) (?:active|activee|enclenche|on))\b/,
+  },
+  {
+    id: "jailbreak", weight: 2, view: "words", triggers: ["jailbreak", "jailbreaks", "jailbreaking", "jailbroken", "jailbreaked", "jailbreaker", "jailbreake", "jailbreakee"],
+    pattern: /\b(?:jailbreak|jailbreaks|jailbreaking|jailbroken|jailbreaked|jailbreaker|jailbreake|jailbreakee)\b/,
+  },
+  {
+    id: "jailbreak_ai", weight: 6, view: "words", triggers: ["jailbreak", "jailbroken", "jailbreake", "jailbreakee", "you", "chatgpt", "assistant", "ai", "model", "tu", "ia"],
+    pattern: /\b(?:jailbreak (?:mode|prompt|yourself|the (?:ai|assistant|model|bot|chatbot|system|llm)|chatgpt|claude|gpt)|(?:you|chatgpt|assistant|the ai|model) (?:are|re|is|have been|has been|will be) (?:now )?jailbroken|jailbroken (?:ai|mode|assistant|version|chatbot|model|llm)|tu es (?:maintenant |desormais )?jailbreake?e?|mode jailbreak|ia jailbreakee?)\b/,
+  },
+  {
+    id: "no_restrictions", weight: 2, view: "words", triggers: ["no", "without", "free", "zero", "devoid", "unbound", "not", "sans", "aucune", "aucun"],
+    pattern: re(`\\b(?:(?:no|without|free of|free from|zero|with no|devoid of|unbound by|not bound by)(?: any)?(?: [a-z]+)? ${alt(RESTRICTIONS)}|sans (?:aucune |aucun |plus de )?${alt(FR_RESTRICTIONS)})\\b`),
+  },
+  {
+    id: "respond_unrestricted", weight: 3, view: "words",
+    triggers: ["answer", "respond", "reply", "talk", "speak", "act", "behave", "operate", "write", "generate", "output", "continue", "tell", "reponds", "repondez", "reponse", "agis", "parle", "ecris", "reponses"],
+    pattern: re(`\\b(?:(?:answer|respond|reply|talk|speak|act|behave|operate|write|generate|output|continue|tell me)${any(5)} (?:without|with no|free of|free from|regardless of|ignoring|disregarding|not bound by|unbound by)(?: any| your| the| all| all your| all of your)? (?:[a-z]+ )?(?:${alt(AI_RESTRICTIONS)}|your (?:rules|restrictions|limits|limitations|training|policies|constraints|boundaries))|(?:reponds|repondez|reponse|reponses|agis|parle|ecris)${any(5)} sans (?:aucune |aucun |tes |vos |la moindre )?(?:filtres|filtre|censure|ethique|morale|garde fous|tabous|tes regles|tes restrictions|tes limites|restrictions|limites))\\b`),
+  },
+  {
+    id: "unrestricted_ai", weight: 5, view: "words",
+    triggers: ["unrestricted", "unfiltered", "uncensored", "unmoderated", "unaligned", "jailbroken", "unchained", "unshackled", "unbound", "amoral", "unlimited", "ia"],
+    pattern: /\b(?:(?:unrestricted|unfiltered|uncensored|unmoderated|unaligned|jailbroken|unchained|unshackled|unbound|amoral|unlimited) (?:ai|assistant|chatbot|bot|llm|gpt|chatgpt|persona|mode|language model)|ia (?:non censuree|non filtree|sans filtre|sans restriction|sans restrictions|sans limites|debridee|liberee))\b/,
+  },
+  {
+    id: "system_override", weight: 6, view: "words", triggers: ["system", "override", "overide"],
+    pattern: /\b(?:system (?:override|overide)|override (?:mode|protocol|activated|enabled|engaged|command|sequence) (?:activated|enabled|engaged|initiated|on))\b/,
+  },
+  {
+    id: "admin_override", weight: 4, view: "words", triggers: ["admin", "administrator", "root", "sudo", "developer", "security", "safety", "emergency", "master", "god", "override", "mode"],
+    pattern: /\b(?:(?:admin|administrator|root|sudo|developer|security|safety|emergency|master|god) override|override (?:mode|protocol|code)|mode (?:admin|administrateur|superutilisateur) (?:active|activee))\b/,
+  },
+  {
+    id: "new_instructions", weight: 4, view: "words",
+    triggers: ["your", "the", "these", "follow", "focus", "concentrate", "move", "proceed", "updated", "nouvelles", "tes", "voici", "suis", "ta", "nouvelle", "neue", "nuevas", "nuove"],
+    pattern: /\b(?:(?:your|the|these|follow (?:these|the|my)) new (?:instructions|directives|system prompt|orders|programming)|(?:focus on|concentrate on|move on to|proceed with|proceed to) (?:your|the|a|my) new task|updated (?:system )?instructions|(?:voici |suis |suivez )?(?:tes|vos|les) nouvelles (?:instructions|consignes|directives|regles)|ta nouvelle (?:mission|tache|consigne) (?:est|sera)|neue (?:anweisungen|aufgabe|anweisung)|nuevas instrucciones|nuove istruzioni)\b/,
+  },
+  {
+    id: "new_instructions_header", weight: 4, view: "raw", triggers: ["new", "nouvelle", "updated", "important", "neue", "nueva", "nuove"],
+    pattern: /\b(?:new|updated|important new|real|true|actual|nouvelles?|vraies?|neue|nuevas?|nuove) (?:instructions?|directives?|system prompt|rules|task|consignes?|r[eè]gles|t[aâ]che|anweisungen|aufgabe|instrucciones|istruzioni)\s*:/,
+  },
+  {
+    id: "begin_system_prompt", weight: 6, view: "words", triggers: ["begin", "start", "end", "beginning", "debut", "fin"],
+    pattern: /\b(?:(?:begin|start|end|beginning)(?: of)?(?: the)?(?: new| real| actual| true| updated| hidden| secret)? system (?:prompt|message|instructions)|(?:debut|fin) (?:du|de) (?:nouveau )?(?:prompt systeme|message systeme))\b/,
+  },
+  {
+    id: "ai_addressed", weight: 4, view: "words", triggers: ["if", "si"],
+    pattern: /\b(?:if you (?:are|re) (?:an? )?(?:ai|llm|language model|large language model|chatbot|ai assistant|ai model|assistant|bot|gpt|chatgpt)|si tu es (?:une? )?(?:ia|intelligence artificielle|assistant|chatbot|modele de langage|llm))\b/,
+  },
+  {
+    id: "ai_addressed", weight: 3, view: "words", triggers: ["note", "message", "instruction", "instructions", "attention", "notice", "memo", "important"],
+    pattern: /\b(?:note|message|instructions?|attention|notice|memo|important) (?:to|for) (?:the |all |any )?(?:ai|llm|language model|chatbot|ai assistant|ai model|assistant|agent|model|gpt|chatgpt|llms|ais|agents|ai agents)\b/,
+  },
+  {
+    id: "redirect_output", weight: 2, view: "words", triggers: ["instead", "rather", "only", "just", "simply", "plutot", "seulement", "uniquement"],
+    pattern: /\b(?:(?:instead|rather) (?:just |only |simply )?(?:say|print|write|output|respond|reply|answer|type|return)|(?:only|just|simply) (?:say|print|output|respond with|reply with|answer with|write) (?:the (?:word|words|phrase|sentence|text)|exactly)|(?:reponds|ecris|dis|affiche) (?:plutot|seulement|uniquement) (?:par |le mot |la phrase |exactement ))\b/,
+  },
+  {
+    id: "pwned", weight: 4, view: "words", triggers: ["i", "pwned"],
+    pattern: /\b(?:i have been pwned|i ve been pwned|ive been pwned)\b/,
+  },
+
+  // ---------------------------------------------------------------- chat templates and boundary forging
+  {
+    id: "chat_template_token", weight: 7, view: "raw", triggers: ["<|", "[inst]", "[/inst]", "<<sys>>", "<</sys>>", "_of_turn>"],
+    pattern: /<\|[a-z_▁.0-9]{2,40}\|>|\[\/?inst\]|<<\/?sys>>|<\/?(?:start|end)_of_turn>/,
+  },
+  {
+    id: "role_tag", weight: 6, view: "raw", triggers: ["</s"],
+    pattern: /<\/\s*(?:system|sys|system_prompt|system_message|systemprompt)\s*>/,
+  },
+  {
+    id: "role_tag_open", weight: 4, view: "raw", triggers: ["<s", "[s", "[/s"],
+    pattern: /<\s*(?:system|sys|system_prompt|system_message|systemprompt)(?:\s[^>]{0,40})?>|\[\/?(?:system|sys)\]/,
+  },
+  {
+    id: "data_fence_escape", weight: 3, view: "raw", triggers: ["</"],
+    pattern: /<\/\s*(?:user|user_input|user_message|human|input|data|document|untrusted|untrusted_input|context|message)\s*>/,
+  },
+  {
+    id: "role_header", weight: 6, view: "raw", triggers: ["#"],
+    pattern: /(?:^|\n)[ \t]*#{1,6}[ \t]*(?:system|system prompt|new system prompt|system message|sys|admin message|developer message)[ \t]*:?[ \t]*(?:\n|$)/,
+  },
+  {
+    id: "role_header_instruction", weight: 2, view: "raw", triggers: ["#"],
+    pattern: /(?:^|\n)[ \t]*#{1,6}[ \t]*(?:instructions?|new instructions?|response|assistant)[ \t]*:/,
+  },
+  {
+    id: "turn_marker", weight: 3, view: "raw", triggers: ["system", "sys"],
+    pattern: /(?:^|\n)[ \t]*(?:system|sys|syst[eè]me)[ \t]*:/,
+  },
+  {
+    id: "turn_marker_assistant", weight: 1, view: "raw", triggers: ["assistant", "ai", "gpt", "claude", "bot"],
+    pattern: /(?:^|\n)[ \t]*(?:assistant|ai|chatgpt|gpt|claude|bot|ia)[ \t]*:/,
+  },
+
+  // ---------------------------------------------------------------- encodings
+  {
+    id: "encoding_mention", weight: 1, view: "words", triggers: ["base64", "base", "b64", "rot13", "rot", "rot47"],
+    pattern: /\b(?:base64|base 64|b64|rot13|rot 13|rot47|rot 47)\b/,
+  },
+  {
+    id: "decode_and_follow", weight: 5, view: "words",
+    triggers: ["decode", "decrypt", "decipher", "unscramble", "deobfuscate", "reverse", "decode", "decoder", "decode", "dechiffre", "dechiffrez", "decodez", "decode", "inverse"],
+    pattern: re(`\\b(?:decode|decrypt|decipher|unscramble|deobfuscate|reverse|decoder|dechiffre|dechiffrez|decodez|inverse)${any(8)} (?:and|then|et|puis)${any(2)} (?:follow|execute|obey|carry out|act on|comply with|do what it says|do as it says|do what the text says|follow what it says|perform the instructions|respond to it|answer it|suis|suivez|execute|executez|obeis|obeissez|applique|appliquez|fais ce qu il dit|fais ce que ca dit)\\b`),
+  },
+  {
+    id: "hex_escapes", weight: 1, view: "raw", triggers: ["\\x", "\\u"],
+    pattern: /(?:\\x[0-9a-f]{2}){4}|(?:\\u[0-9a-f]{4}){4}/,
+  },
+
+  // ---------------------------------------------------------------- squashed signatures
+  // Run on the text with every separator removed, to catch "i g n o r e", "ig.no.re" and
+  // the like. Only long, specific signatures: no word boundaries exist in this view.
+  {
+    id: "ignore_previous", weight: 7, view: "squashed", triggers: ["ignor", "ingor", "disregard", "forget", "overlook", "override", "bypass"],
+    pattern: /(?:ignore|ingore|disregard|forget|overlook|override|bypass)(?:(?:all|allthe|allof|allofthe|allyour|allofyour|your|the|every|any)?(?:previous|prior|preceding|above|earlier|former|initial|original|system)|all|allthe|allof|allofthe|allyour|allofyour|your)(?:instructions?|prompts?|directives?|rules|guidelines|commands|orders|tasks)/,
+  },
+  {
+    id: "fr_ignore_previous", weight: 7, view: "squashed", triggers: ["ignor", "oubli", "neglig", "tienspascompte", "tenezpascompte"],
+    pattern: /(?:ignore|ignorez|oublie|oubliez|neglige|negligez|netienspascompte|netenezpascompte)(?:de|des|d)?(?:(?:toutes|tous)?(?:les|ces)?(?:instructions|consignes|directives|regles|ordres)(?:precedentes|anterieures|cidessus|davant|initiales|dusysteme|systeme)|(?:toutes|tous)?(?:tes|vos)(?:instructions|consignes|directives|regles|ordres)|touteslesinstructions|touteslesconsignes)/,
+  },
+  {
+    id: "system_prompt_leak", weight: 7, view: "squashed", triggers: ["prompt", "instructions", "consignes"],
+    pattern: /(?:show|reveal|print|display|tell|give|repeat|output|dump|leak|disclose)(?:me|us)?(?:your|the)(?:system|initial|original|hidden|secret)(?:prompt|instructions|message)|(?:reveal|show|print|give|tell|dump|leak)(?:me|us)?your(?:prompt|instructions)|what(?:is|are|s)your(?:systemprompt|prompt|instructions)/,
+  },
+  {
+    id: "fr_system_prompt_leak", weight: 7, view: "squashed", triggers: ["prompt", "instructions", "consignes"],
+    pattern: /(?:montre|affiche|revele|donne|devoile|ecris|repete)(?:moi|nous)?(?:ton|tes|votre|vos)(?:prompt|instructions|consignes)|quellessonttes(?:instructions|consignes)/,
+  },
+  {
+    id: "do_anything_now", weight: 7, view: "squashed", triggers: ["anything"],
+    pattern: /doanythingnow/,
+  },
+  {
+    id: "role_override", weight: 7, view: "squashed", triggers: ["now", "act", "pretend", "maintenant", "semblant", "commesi"],
+    pattern: /(?:youarenow|fromnowonyouare|actas|pretendtobe|pretendyouare|tuesmaintenant|faiscommesituetais|faissemblantdetre)(?:an|a|the|une|un)?(?:unrestricted|unfiltered|uncensored|jailbroken|evilai|aiwithout|aiwithno|iasans|sansrestriction|sansfiltre|sanscensure)/,
+  },
+];

@@ -1,0 +1,470 @@
+/**
+ * Input sanitization: removes what a reader cannot see or what a renderer would execute,
+ * and nothing else. Pure, synchronous, linear in the input.
+ *
+ * Order matters for idempotence: line endings, controls and invisibles first (so that
+ * "<scr\u200Bipt>" becomes visible to the HTML step), then NFC, then active HTML, then
+ * run capping. When the HTML step removed something, the whole pipeline runs again on its
+ * output until it is stable (removals can join neighbours), at most MAX_PASSES times.
+ */
+
+export interface SanitizeResult {
+  text: string;
+  removed: { control: number; invisible: number; html: number; runsCapped: number };
+}
+
+/** More identical characters in a row than this are cut down to it. */
+export const RUN_CAP = 20;
+/** Spaces and tabs get more room: deep code indentation is legitimate. */
+export const WHITESPACE_RUN_CAP = 80;
+const MAX_PASSES = 4;
+
+export function sanitize(text: string): SanitizeResult {
+  const removed = { control: 0, invisible: 0, html: 0, runsCapped: 0 };
+  let current = text;
+  for (let pass = 0; pass < MAX_PASSES; pass++) {
+    const htmlBefore = removed.html;
+    let s = stripInvisible(current, removed);
+    if (NON_ASCII.test(s)) s = s.normalize("NFC");
+    s = stripActiveHtml(s, removed);
+    s = capRuns(s, removed);
+    const changedByHtml = removed.html !== htmlBefore;
+    current = s;
+    if (!changedByHtml) break;
+  }
+  return { text: current, removed };
+}
+
+// ---------------------------------------------------------------------------------------
+// Controls and invisible characters
+
+const NON_ASCII = /[^\x00-\x7f]/;
+/** Anything the slow path may need to look at; plain text skips the loop entirely. */
+const NEEDS_SCAN =
+  /[\x00-\x08\x0b-\x1f\x7f-\x9f\xad\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb\ud800-\udfff]/;
+
+function isInvisible(c: number): boolean {
+  return (
+    c === 0xad || // soft hyphen
+    c === 0x180e || // Mongolian vowel separator
+    c === 0x200b || // zero-width space
+    (c >= 0x2060 && c <= 0x2064) || // word joiner, invisible math operators
+    (c >= 0x206a && c <= 0x206f) || // deprecated format characters
+    c === 0xfeff || // BOM / zero-width no-break space
+    (c >= 0xfff9 && c <= 0xfffb) || // interlinear annotation
+    c === 0x3164 || c === 0xffa0 || // Hangul fillers, used as "blank" characters
+    c === 0x17b4 || c === 0x17b5 // Khmer inherent vowels (invisible, deprecated)
+  );
+}
+
+/** Bidi embeddings, overrides and isolates (Trojan-Source style reordering). LRM/RLM stay. */
+function isBidiControl(c: number): boolean {
+  return (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+}
+
+const isVariationSelector = (c: number) => (c >= 0xfe00 && c <= 0xfe0f) || (c >= 0xe0100 && c <= 0xe01ef);
+const isSkinTone = (c: number) => c >= 0x1f3fb && c <= 0x1f3ff;
+const PICTOGRAPHIC = /^\p{Extended_Pictographic}$/u;
+const LETTER_OR_MARK = /^[\p{L}\p{M}]$/u;
+/** Scripts where ZWJ/ZWNJ carry no legitimate meaning but do hide words from filters. */
+const SIMPLE_SCRIPT = /^[\p{Script=Latin}\p{Script=Greek}\p{Script=Cyrillic}\p{Script=Common}]$/u;
+
+function isPictographic(cp: number): boolean {
+  return cp >= 0xa9 && PICTOGRAPHIC.test(String.fromCodePoint(cp));
+}
+
+/** ZWJ/ZWNJ are kept between emoji (👨‍👩‍👧) and inside complex scripts (Persian, Indic). */
+function joinerIsLegit(prevBase: number, prevKept: number, next: number | undefined): boolean {
+  if (next === undefined || prevKept < 0) return false;
+  if (isPictographic(next) && isPictographic(prevBase) && (prevKept === prevBase || isVariationSelector(prevKept) || isSkinTone(prevKept))) return true;
+  const p = String.fromCodePoint(prevKept);
+  const n = String.fromCodePoint(next);
+  return LETTER_OR_MARK.test(p) && LETTER_OR_MARK.test(n) && !SIMPLE_SCRIPT.test(p) && !SIMPLE_SCRIPT.test(n);
+}
+
+const BLACK_FLAG = 0x1f3f4;
+const CANCEL_TAG = 0xe007f;
+const isTag = (c: number) => c >= 0xe0000 && c <= 0xe007f;
+const isSubdivisionTag = (c: number) => (c >= 0xe0030 && c <= 0xe0039) || (c >= 0xe0061 && c <= 0xe007a);
+
+function stripInvisible(s: string, removed: SanitizeResult["removed"]): string {
+  if (!NEEDS_SCAN.test(s)) return s;
+  let out = "";
+  let prevKept = -1; // last code point written
+  let prevBase = -1; // last code point written that is not a variation selector / skin tone
+  const keep = (cp: number, str: string) => {
+    out += str;
+    prevKept = cp;
+    if (!isVariationSelector(cp) && !isSkinTone(cp)) prevBase = cp;
+  };
+  for (let i = 0; i < s.length; ) {
+    const cp = s.codePointAt(i)!;
+    const width = cp > 0xffff ? 2 : 1;
+    if (cp === 0x0d) {
+      // \r\n and lone \r both become \n (not counted: a normalization, not a removal).
+      if (s.charCodeAt(i + 1) !== 0x0a) keep(0x0a, "\n");
+      i += 1;
+      continue;
+    }
+    if (cp === 0x2028 || cp === 0x2029) {
+      keep(0x0a, "\n");
+      i += 1;
+      continue;
+    }
+    if (cp === 0x09 || cp === 0x0a) {
+      keep(cp, s[i]!);
+      i += 1;
+      continue;
+    }
+    if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || (cp >= 0xd800 && cp <= 0xdfff)) {
+      // C0/C1 controls and lone surrogates (paired ones arrive here as cp > 0xffff).
+      removed.control++;
+      i += 1;
+      continue;
+    }
+    if (isInvisible(cp) || isBidiControl(cp)) {
+      removed.invisible++;
+      i += width;
+      continue;
+    }
+    if (cp === 0x200c || cp === 0x200d) {
+      if (joinerIsLegit(prevBase, prevKept, s.codePointAt(i + 1))) keep(cp, s[i]!);
+      else removed.invisible++;
+      i += 1;
+      continue;
+    }
+    if (isVariationSelector(cp)) {
+      // One selector per base character; long runs are a known smuggling channel.
+      const ok = prevKept >= 0 && !isVariationSelector(prevKept) && prevKept !== 0x0a && prevKept !== 0x09 && prevKept !== 0x20 && prevKept !== 0x200d;
+      if (ok) keep(cp, s.slice(i, i + width));
+      else removed.invisible++;
+      i += width;
+      continue;
+    }
+    if (isTag(cp)) {
+      // Tag characters are invisible ASCII ("ASCII smuggling"); the only legitimate use is a
+      // subdivision flag: 🏴 + 2..7 tag letters/digits + CANCEL TAG.
+      let j = i;
+      const run: number[] = [];
+      while (j < s.length) {
+        const t = s.codePointAt(j)!;
+        if (!isTag(t)) break;
+        run.push(t);
+        j += 2;
+      }
+      const last = run[run.length - 1];
+      const valid =
+        prevKept === BLACK_FLAG &&
+        run.length >= 3 &&
+        run.length <= 8 &&
+        last === CANCEL_TAG &&
+        run.slice(0, -1).every(isSubdivisionTag);
+      if (valid) {
+        out += s.slice(i, j);
+        prevKept = CANCEL_TAG;
+        prevBase = CANCEL_TAG;
+      } else removed.invisible += run.length;
+      i = j;
+      continue;
+    }
+    keep(cp, width === 2 ? s.slice(i, i + 2) : s[i]!);
+    i += width;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// Active HTML
+
+/** Elements removed together with their content when their closing tag exists. */
+const CONTENT_ELEMENTS = new Set(["script", "style", "iframe"]);
+/** Elements whose tags are removed (content, if any, stays as text). */
+const TAG_ELEMENTS = new Set(["object", "embed", "applet", "frame", "frameset", "base", "link", "meta"]);
+const isActiveElement = (name: string) => CONTENT_ELEMENTS.has(name) || TAG_ELEMENTS.has(name);
+
+/** After entity decoding, whitespace removal and lowercasing of an attribute value. */
+const DANGEROUS_URL = /^(?:javascript|vbscript|livescript|mocha):|^data:(?!image\/(?:png|gif|jpe?g|webp|avif|bmp)[;,])/;
+const DANGEROUS_STYLE = /expression\(|javascript:|vbscript:|behavior:|-moz-binding/;
+
+/**
+ * A scheme written the ways browsers and markdown renderers still accept: letters as
+ * numeric entities, tabs/newlines (or their entities) between letters, `&colon;`.
+ */
+function schemePattern(word: string): string {
+  const gap = "(?:[\\t\\n\\r ]|&#0*(?:9|10|13);?|&#x0*(?:9|a|d);?|&tab;|&newline;)*";
+  const letters = [...word].map((ch) => {
+    const code = ch.charCodeAt(0);
+    const upper = ch.toUpperCase().charCodeAt(0);
+    return `(?:${ch}|&#0*(?:${code}|${upper});?|&#x0*(?:${code.toString(16)}|${upper.toString(16)});?)`;
+  });
+  const colon = "(?::|&colon;|&#0*58;?|&#x0*3a;?)";
+  return letters.join(gap) + gap + colon;
+}
+const SCHEMES = ["javascript", "vbscript", "livescript"].map(schemePattern).join("|");
+const DATA_SCHEME = `${schemePattern("data")}(?![\\t ]*image\\/(?:png|gif|jpe?g|webp|avif|bmp)[;,])`;
+/**
+ * Markdown link destinations, reference definitions and autolinks. Only these contexts:
+ * "JavaScript: le langage du web" in prose must survive. Used only through replace().
+ */
+const MD_DANGEROUS_LINK = new RegExp(`(\\]\\([ \\t]*<?|\\]:[ \\t]*<?|<)(?:${SCHEMES}|${DATA_SCHEME})`, "gi");
+
+const ENTITY = /&(?:#(\d{1,7})|#x([0-9a-f]{1,6})|(colon|tab|newline|lpar|rpar|sol|period));?/gi;
+const NAMED: Record<string, string> = { colon: ":", tab: "\t", newline: "\n", lpar: "(", rpar: ")", sol: "/", period: "." };
+
+function normalizeAttrValue(v: string): string {
+  const decoded = v.replace(ENTITY, (_m, dec: string | undefined, hex: string | undefined, name: string | undefined) => {
+    if (name) return NAMED[name.toLowerCase()] ?? "";
+    const cp = dec !== undefined ? Number(dec) : parseInt(hex!, 16);
+    return cp > 0 && cp <= 0x10ffff ? String.fromCodePoint(cp) : "";
+  });
+  // Browsers ignore ASCII whitespace and controls inside a URL scheme.
+  return decoded.replace(/[\x00-\x20\x7f]+/g, "").toLowerCase();
+}
+
+function isDangerousAttr(name: string, value: string | undefined): boolean {
+  if (value === undefined) return false; // a bare attribute cannot carry code
+  if (/^on[a-z]/.test(name)) return true;
+  if (name === "srcdoc") return true;
+  const v = normalizeAttrValue(value);
+  if (DANGEROUS_URL.test(v)) return true;
+  return name === "style" && DANGEROUS_STYLE.test(v);
+}
+
+const isAsciiLetter = (c: number) => (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+const isHtmlSpace = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d;
+
+interface Attr {
+  name: string;
+  value: string | undefined;
+  /** From the end of the previous attribute (or tag name), so kept whitespace stays. */
+  from: number;
+  to: number;
+}
+interface Tag {
+  name: string;
+  nameEnd: number;
+  attrs: Attr[];
+  lastAttrEnd: number;
+  /** Index after '>'. */
+  end: number;
+}
+
+/** HTML tokenizer rules for a start tag, simplified; null if the input ends inside the tag. */
+function parseStartTag(s: string, lt: number): Tag | null {
+  let i = lt + 1;
+  while (i < s.length) {
+    const c = s.charCodeAt(i);
+    if (isHtmlSpace(c) || c === 0x2f || c === 0x3e) break;
+    i++;
+  }
+  const nameEnd = i;
+  const name = s.slice(lt + 1, nameEnd).toLowerCase();
+  const attrs: Attr[] = [];
+  let lastAttrEnd = nameEnd;
+  while (i < s.length) {
+    const from = lastAttrEnd;
+    let c = s.charCodeAt(i);
+    while (i < s.length && (isHtmlSpace(c) || c === 0x2f)) c = s.charCodeAt(++i);
+    if (i >= s.length) return null;
+    if (c === 0x3e) return { name, nameEnd, attrs, lastAttrEnd, end: i + 1 };
+    const nameStart = i;
+    i++; // the first character may be '='
+    while (i < s.length) {
+      c = s.charCodeAt(i);
+      if (isHtmlSpace(c) || c === 0x2f || c === 0x3e || c === 0x3d) break;
+      i++;
+    }
+    const attrName = s.slice(nameStart, i).toLowerCase();
+    let j = i;
+    while (j < s.length && isHtmlSpace(s.charCodeAt(j))) j++;
+    let value: string | undefined;
+    if (s.charCodeAt(j) === 0x3d) {
+      j++;
+      while (j < s.length && isHtmlSpace(s.charCodeAt(j))) j++;
+      const q = s.charCodeAt(j);
+      if (q === 0x22 || q === 0x27) {
+        const close = s.indexOf(q === 0x22 ? '"' : "'", j + 1);
+        if (close < 0) return null;
+        value = s.slice(j + 1, close);
+        i = close + 1;
+      } else {
+        let k = j;
+        while (k < s.length && !isHtmlSpace(s.charCodeAt(k)) && s.charCodeAt(k) !== 0x3e) k++;
+        value = s.slice(j, k);
+        i = k;
+      }
+    }
+    attrs.push({ name: attrName, value, from, to: i });
+    lastAttrEnd = i;
+  }
+  return null;
+}
+
+/** Lines opening/closing a fenced code block (CommonMark: up to 3 spaces of indent). */
+const FENCE_OPEN = /^ {0,3}(`{3,}|~{3,})([^\n]*)$/;
+const FENCE_CLOSE = /^ {0,3}(`{3,}|~{3,})[ \t]*$/;
+const HTML_LINE = /^ {0,3}</;
+
+/**
+ * Splits into [start, end) ranges outside fenced code blocks. Code inside fences is shown
+ * as code by markdown renderers, so it is left alone (users paste HTML to get help).
+ * A fence inside a raw HTML block is not code for a renderer, hence the HTML_LINE check.
+ * Fence lengths are compared capped at RUN_CAP so that capping cannot re-pair fences.
+ */
+function unfencedRanges(s: string): Array<[number, number]> {
+  if (!s.includes("```") && !s.includes("~~~")) return [[0, s.length]];
+  const ranges: Array<[number, number]> = [];
+  let rangeStart = 0;
+  let fence: { ch: string; len: number } | null = null;
+  let htmlSinceBlank = false;
+  for (let pos = 0; pos <= s.length; ) {
+    let nl = s.indexOf("\n", pos);
+    if (nl < 0) nl = s.length;
+    const line = s.slice(pos, nl);
+    if (fence) {
+      const m = FENCE_CLOSE.exec(line);
+      if (m && m[1]![0] === fence.ch && Math.min(m[1]!.length, RUN_CAP) >= fence.len) {
+        fence = null;
+        rangeStart = nl; // the closing line itself is inert, the newline after it is not
+      }
+    } else if (line.trim() === "") {
+      htmlSinceBlank = false;
+    } else {
+      const m = FENCE_OPEN.exec(line);
+      const ch = m?.[1]![0];
+      if (m && !htmlSinceBlank && !(ch === "`" && m[2]!.includes("`"))) {
+        ranges.push([rangeStart, pos]);
+        fence = { ch: ch!, len: Math.min(m[1]!.length, RUN_CAP) };
+      } else if (HTML_LINE.test(line)) htmlSinceBlank = true;
+    }
+    pos = nl + 1;
+  }
+  if (!fence) ranges.push([rangeStart, s.length]);
+  return ranges.filter(([a, b]) => b > a);
+}
+
+function stripActiveHtml(s: string, removed: SanitizeResult["removed"]): string {
+  if (!s.includes("<") && !s.includes("]")) return s;
+  const ranges = unfencedRanges(s);
+  let out = "";
+  let last = 0;
+  for (const [a, b] of ranges) {
+    out += s.slice(last, a) + stripSegment(s.slice(a, b), removed);
+    last = b;
+  }
+  return out + s.slice(last);
+}
+
+function stripSegment(seg: string, removed: SanitizeResult["removed"]): string {
+  let out = "";
+  // Removing something right after "<" or "</" must not glue that bracket to what follows.
+  const emit = (str: string) => {
+    if (out.endsWith("<") || out.endsWith("</")) out += " ";
+    out += str;
+  };
+  if (seg.includes("<")) {
+    const lower = seg.replace(/[A-Z]+/g, (m) => m.toLowerCase()); // same length as seg
+    // name -> [searchedFrom, closerEnd]: each search result is reused by later openers.
+    const closers = new Map<string, [number, number]>();
+    let i = 0;
+    for (let lt = seg.indexOf("<", i); lt >= 0; lt = seg.indexOf("<", i)) {
+      const c1 = seg.charCodeAt(lt + 1);
+      if (isAsciiLetter(c1)) {
+        const tag = parseStartTag(seg, lt);
+        if (!tag) {
+          i = lt + 1;
+          continue;
+        }
+        out += seg.slice(i, lt);
+        if (CONTENT_ELEMENTS.has(tag.name)) {
+          const memo = closers.get(tag.name);
+          let closeEnd: number;
+          if (memo && (memo[1] < 0 || memo[1] > tag.end)) closeEnd = memo[1];
+          else {
+            closeEnd = findClosingTag(lower, tag.name, tag.end);
+            closers.set(tag.name, [tag.end, closeEnd]);
+          }
+          removed.html++;
+          if (closeEnd >= 0) {
+            emit("");
+            i = closeEnd;
+          } else {
+            // A lone "<script>" is usually prose about HTML: keep the word, drop the tag.
+            emit(tag.attrs.length === 0 ? tag.name : "");
+            i = tag.end;
+          }
+          continue;
+        }
+        if (TAG_ELEMENTS.has(tag.name)) {
+          removed.html++;
+          emit(tag.attrs.length === 0 ? tag.name : "");
+          i = tag.end;
+          continue;
+        }
+        const kept = tag.attrs.filter((a) => !isDangerousAttr(a.name, a.value));
+        if (kept.length !== tag.attrs.length) {
+          removed.html += tag.attrs.length - kept.length;
+          out += seg.slice(lt, tag.nameEnd) + kept.map((a) => seg.slice(a.from, a.to)).join("") + seg.slice(tag.lastAttrEnd, tag.end);
+        } else out += seg.slice(lt, tag.end);
+        i = tag.end;
+        continue;
+      }
+      if (c1 === 0x2f && isAsciiLetter(seg.charCodeAt(lt + 2))) {
+        const gt = seg.indexOf(">", lt);
+        if (gt < 0) {
+          i = lt + 1;
+          continue;
+        }
+        const m = /^[^\s/>]+/.exec(lower.slice(lt + 2, gt));
+        const name = m ? m[0] : "";
+        if (isActiveElement(name)) {
+          removed.html++;
+          out += seg.slice(i, lt);
+          emit(gt === lt + 2 + name.length ? "/" + name : "");
+          i = gt + 1;
+          continue;
+        }
+        out += seg.slice(i, gt + 1);
+        i = gt + 1;
+        continue;
+      }
+      out += seg.slice(i, lt + 1);
+      i = lt + 1;
+    }
+    out += seg.slice(i);
+  } else out = seg;
+  // "#" in place of the scheme: the link becomes an inert fragment and cannot re-form.
+  return out.replace(MD_DANGEROUS_LINK, (_m, ctx: string) => {
+    removed.html++;
+    return ctx + "#";
+  });
+}
+
+/** End of "</name ...>" after `from` (HTML: the name must be followed by space, / or >). */
+function findClosingTag(lower: string, name: string, from: number): number {
+  const needle = "</" + name;
+  for (let at = lower.indexOf(needle, from); at >= 0; at = lower.indexOf(needle, at + 1)) {
+    const c = lower.charCodeAt(at + needle.length);
+    if (isHtmlSpace(c) || c === 0x2f || c === 0x3e) {
+      const gt = lower.indexOf(">", at);
+      return gt < 0 ? -1 : gt + 1;
+    }
+  }
+  return -1;
+}
+
+// ---------------------------------------------------------------------------------------
+// Runs
+
+/** Used only through replace(), which resets lastIndex: no shared state between calls. */
+const LONG_RUN = new RegExp(`(.)\\1{${RUN_CAP},}`, "gsu");
+
+function capRuns(s: string, removed: SanitizeResult["removed"]): string {
+  return s.replace(LONG_RUN, (run: string, ch: string) => {
+    const cap = ch === " " || ch === "\t" ? WHITESPACE_RUN_CAP : RUN_CAP;
+    const count = ch.length === 1 ? run.length : run.length / 2;
+    if (count <= cap) return run;
+    removed.runsCapped++;
+    return ch.repeat(cap);
+  });
+}
