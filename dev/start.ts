@@ -18,7 +18,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import net, { type AddressInfo, type Socket } from "node:net";
 import path from "node:path";
 import readline from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -210,6 +210,25 @@ function spawnOwned(name: string, command: string, args: string[], opts: { cwd: 
   return owned;
 }
 
+/** True when nothing listens on 127.0.0.1:port (we can bind it). */
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once("error", () => resolve(false));
+    probe.listen(port, "127.0.0.1", () => probe.close(() => resolve(true)));
+  });
+}
+
+/** Says at once every configured port that is taken, with the setting that moves it. */
+async function assertPortsFree(ports: [key: string, port: number][]): Promise<void> {
+  const taken: string[] = [];
+  for (const [key, port] of ports) if (port !== 0 && !(await portFree(port))) taken.push(`  ${key}=${port} is already in use`);
+  if (taken.length) {
+    console.error(`[dev] cannot start:\n${taken.join("\n")}\n  Stop what uses it (another npm run dev?) or set that variable to a free port.`);
+    process.exit(1);
+  }
+}
+
 async function listenOrExplain<T>(what: string, key: string, port: number, start: () => Promise<T>): Promise<T> {
   try {
     return await start();
@@ -341,9 +360,9 @@ function prepareStateDir(dir: string): void {
 }
 
 async function waitForHealth(url: string, timeoutMs: number): Promise<{ status: number; body: unknown } | undefined> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs;
   let last: { status: number; body: unknown } | undefined;
-  while (Date.now() < deadline && !stopping) {
+  while (performance.now() < deadline && !stopping) {
     try {
       const res = await fetch(url, { signal: AbortSignal.timeout(8000) });
       const text = await res.text();
@@ -394,6 +413,11 @@ async function main(): Promise<void> {
     console.error(`[dev] DATABASE_URL must point at a local PostgreSQL for npm run dev (got host ${dbHost}); the local Neon proxy only reaches loopback.`);
     process.exit(1);
   }
+
+  const portKeys = ["PORT", "WEB_PORT", "DEV_BRIDGE_PORT", "DEV_PROXY_PORT", "ALERT_SINK_PORT"];
+  if (!s.OPENAI_API_KEY) portKeys.push("DEMO_MODEL_PORT");
+  if (s.DEV_INSPECTOR_PORT) portKeys.push("DEV_INSPECTOR_PORT");
+  await assertPortsFree(portKeys.map((k) => [k, port(k)]));
 
   // 2. The database and its schema.
   try {
@@ -512,6 +536,16 @@ async function main(): Promise<void> {
   } else {
     console.log(`\n  GET /health -> ${health.status} ${JSON.stringify(health.body)}\n`);
     if (health.status !== 200) log("WARNING: /health is not ok yet; see the failing checks above. Still running.");
+  }
+  if (health?.status !== 200) {
+    // Say so once it becomes healthy (e.g. after a build error is fixed).
+    while (!stopping) {
+      const later = await waitForHealth(`${workerUrl}/health`, 3_600_000);
+      if (later?.status === 200) {
+        log(`/health is ok now: ${JSON.stringify(later.body)}`);
+        break;
+      }
+    }
   }
 }
 

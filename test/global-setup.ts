@@ -14,6 +14,8 @@ declare module "vitest" {
     redisUrl: string;
     redisPrefix: string;
     doubleUrl: string;
+    idpUrl: string;
+    sinkUrl: string;
   }
 }
 
@@ -25,6 +27,8 @@ export default async function setup(project: TestProject) {
   project.provide("redisUrl", services.redisUrl);
   project.provide("redisPrefix", services.bindings.REDIS_KEY_PREFIX!);
   project.provide("doubleUrl", services.doubleUrl);
+  project.provide("sinkUrl", services.sinkUrl);
+  project.provide("idpUrl", services.idpUrl);
   return async () => {
     await services.stop();
   };

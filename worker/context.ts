@@ -7,7 +7,6 @@ import type { Tier } from "./lib/tiers";
 
 export interface AuthUser {
   id: string;
-  email: string;
   tier: Tier;
   subscriptionActive: boolean;
 }

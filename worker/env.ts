@@ -55,6 +55,16 @@ export const keyRingSchema = z.string().min(1).transform((s, ctx) => {
   return keys;
 });
 
+const jsonRecord = z.string().optional().transform((v, ctx) => {
+  if (!v) return {} as Record<string, string>;
+  try {
+    return z.record(z.string(), z.string().regex(/^\d{4}-\d{2}-\d{2}$/)).parse(JSON.parse(v));
+  } catch {
+    ctx.addIssue({ code: "custom", message: "must be a JSON object of key name to YYYY-MM-DD" });
+    return z.NEVER;
+  }
+});
+
 export const configSchema = z.object({
   ENVIRONMENT: z.enum(["development", "test", "production"]).default("production"),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
@@ -87,6 +97,10 @@ export const configSchema = z.object({
   ENCRYPTION_KEYS: keyRingSchema,
   ADMIN_TOKEN: z.string().min(32),
   METRICS_TOKEN: z.string().min(16),
+  KEY_ROTATION_JSON: jsonRecord,
+  HIGH_COST_ALERT_EUR: z.coerce.number().nonnegative().default(5),
+  INJECTION_BURST_THRESHOLD: z.coerce.number().int().positive().default(20),
+  OUTBOX_ALERT_THRESHOLD: z.coerce.number().int().positive().default(100),
   CONSENT_VERSION: z.string().min(1).default("2026-11"),
   SLACK_WEBHOOK_URL: optionalUrl,
   EMAIL_API_URL: optionalUrl,

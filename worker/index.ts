@@ -11,6 +11,6 @@ const app = createApp();
 export default {
   fetch: app.fetch,
   scheduled: (controller, env, ctx) => {
-    ctx.waitUntil(runScheduled(controller, env));
+    ctx.waitUntil(runScheduled(controller, env).then(() => undefined));
   },
 } satisfies ExportedHandler<Env>;

@@ -163,7 +163,8 @@ describe("access token checks", () => {
     expect(await json(res)).toEqual({
       id: u.id, email: u.email, tier: "free", subscriptionActive: true,
       limits: { requestsPerHour: 10, budgetEur: 1 },
-      usage: { requestsThisHour: expect.any(Number), costThisMonthEur: 0 },
+      usage: { requestsThisHour: 0, costThisMonthEur: 0 },
+      budget: { month: expect.stringMatching(/^\d{4}-\d{2}$/), usedRatio: 0, warning: false, blocked: false },
     });
   });
 

@@ -170,6 +170,49 @@ describe("wrangler --env-file", () => {
   }, 60_000);
 });
 
+/** Runs dev/start.ts to completion (for the refusals that exit at once). */
+function runStart(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "dev", "start.ts")], {
+      cwd: ROOT,
+      env: { ...process.env, DEV_VARS_FILE: "/nonexistent/.dev.vars", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout!.on("data", (d) => (output += d));
+    child.stderr!.on("data", (d) => (output += d));
+    child.on("exit", (code) => resolve({ code, output }));
+  });
+}
+
+describe("npm run dev refusals", () => {
+  it("names a missing Redis / PostgreSQL with its address and how to start it, and exits 1", async () => {
+    const [rp, pp] = [await freePort(), await freePort()];
+    const { code, output } = await runStart({ REDIS_URL: `redis://127.0.0.1:${rp}`, DATABASE_URL: `postgres://postgres@127.0.0.1:${pp}/unialist` });
+    expect(code).toBe(1);
+    expect(output).toContain(`Redis is not reachable at 127.0.0.1:${rp}`);
+    expect(output).toContain(`PostgreSQL is not reachable at 127.0.0.1:${pp}`);
+    expect(output).toMatch(/Start it:.*redis-server/);
+    expect(output).toMatch(/Install it:.*postgresql/);
+  }, 30_000);
+
+  it("names every port already in use and the variable that moves it, and exits 1", async () => {
+    const busy = net.createServer();
+    await new Promise<void>((resolve) => busy.listen(0, "127.0.0.1", resolve));
+    const taken = (busy.address() as net.AddressInfo).port;
+    try {
+      const { code, output } = await runStart({
+        PORT: String(taken), WEB_PORT: String(await freePort()), DEV_BRIDGE_PORT: String(await freePort()),
+        DEV_PROXY_PORT: String(await freePort()), DEMO_MODEL_PORT: String(await freePort()), ALERT_SINK_PORT: String(await freePort()),
+      });
+      expect(code).toBe(1);
+      expect(output).toContain(`PORT=${taken} is already in use`);
+    } finally {
+      busy.close();
+    }
+  }, 30_000);
+});
+
 describe("npm run dev (dev/start.ts)", () => {
   it("starts everything, /health is ok, SIGTERM stops every process it started", async () => {
     const ports = {

@@ -6,7 +6,9 @@ import { ensureDatabase, runMigrations } from "../../db/migrate";
 import { startUpstashBridge } from "../../dev/upstash-bridge";
 import { startNeonProxy } from "../../dev/neon-ws-proxy";
 import { startDemoModel } from "../../dev/demo-model";
+import { startAlertSink } from "../../dev/alert-sink";
 import { checkServices } from "../../dev/preflight";
+import { startIdp } from "./idp";
 
 export const PG_ADMIN_URL = process.env.DATABASE_ADMIN_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -28,6 +30,9 @@ export const TEST_MODELS: Record<string, unknown> = {
   "gpt-4o-mini": { provider: "openai", upstream: "demo", ...price },
   "mistral-small": { provider: "mistral", upstream: "demo", ...price },
   "claude-haiku": { provider: "anthropic", upstream: "demo", ...price },
+  // Breaker tests own the "anthropic" circuit: no other test uses that provider.
+  "anthropic-fail": { provider: "anthropic", upstream: "scenario:fail500", ...price },
+  "anthropic-ok": { provider: "anthropic", upstream: "demo", ...price, fallback: "mistral-small" },
   ...Object.fromEntries(["echo", "onechar", "slow", "fail500", "hang", "cut", "leak", "xss", "429"].map((s) => [s, { provider: "openai", upstream: `scenario:${s}`, ...price }])),
 };
 
@@ -36,6 +41,9 @@ export interface LocalServices {
   databaseUrl: string;
   redisUrl: string;
   doubleUrl: string;
+  /** The local identity provider (JWKS + test-only signing), see ./idp.ts. */
+  idpUrl: string;
+  sinkUrl: string;
   stop(): Promise<void>;
 }
 
@@ -51,6 +59,8 @@ export async function startLocalServices(runId: string): Promise<LocalServices> 
   const bridge = await startUpstashBridge({ redisUrl: REDIS_URL, token });
   const proxy = await startNeonProxy();
   const model = await startDemoModel({ apiKeys: [TEST_SECRETS.OPENAI_API_KEY, TEST_SECRETS.ANTHROPIC_API_KEY, TEST_SECRETS.MISTRAL_API_KEY] });
+  const idp = await startIdp();
+  const sink = await startAlertSink({ port: 0, quiet: true });
   const prefix = `t:${runId}:`;
 
   const bindings: Record<string, string> = {
@@ -66,6 +76,14 @@ export async function startLocalServices(runId: string): Promise<LocalServices> 
     ANTHROPIC_BASE_URL: `${model.url}/v1`,
     MISTRAL_BASE_URL: `${model.url}/v1`,
     MODELS_JSON: JSON.stringify(TEST_MODELS),
+    SLACK_WEBHOOK_URL: `${sink.url}/slack`,
+    EMAIL_API_URL: `${sink.url}/email`,
+    EMAIL_API_KEY: "test-email-key-0123456789",
+    ALERT_EMAIL_TO: "ops@unialist.test",
+    // Every test request comes from the same (absent) IP: auth limits are tested with overrides.
+    AUTH_RATE_LIMIT_PER_IP: "100000",
+    // Failing scenarios of many test files share the "openai" circuit: breaker tests override this.
+    BREAKER_FAILURE_THRESHOLD: "1000",
     DEFAULT_MODEL: "gpt-4o-mini",
     ...TEST_SECRETS,
   };
@@ -75,8 +93,10 @@ export async function startLocalServices(runId: string): Promise<LocalServices> 
     databaseUrl,
     redisUrl: REDIS_URL,
     doubleUrl: model.url,
+    sinkUrl: sink.url,
+    idpUrl: idp.url,
     async stop() {
-      await Promise.allSettled([bridge.close(), proxy.close(), model.close()]);
+      await Promise.allSettled([bridge.close(), proxy.close(), model.close(), idp.close(), sink.close()]);
       const redis = createClient({ url: REDIS_URL });
       await redis.connect();
       for await (const keys of redis.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) {

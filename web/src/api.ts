@@ -122,11 +122,17 @@ async function toApiError(res: Response): Promise<ApiError> {
   return new ApiError(code, res.status, requestId, details, res.status === 429 ? resetTime(res.headers) : undefined);
 }
 
-async function send(path: string, init: RequestInit): Promise<Response> {
+/** Requests other than the chat stream give up after this long (a hung server). */
+const TIMEOUT_MS = 20_000;
+/** A chat stream with no event for this long is given up. */
+const STREAM_IDLE_MS = 45_000;
+
+async function send(path: string, init: RequestInit, timeoutMs: number | null = TIMEOUT_MS): Promise<Response> {
+  const signals = [init.signal, timeoutMs ? AbortSignal.timeout(timeoutMs) : null].filter((s): s is AbortSignal => !!s);
   try {
-    return await fetch(url(path), { ...init, credentials: CREDENTIALS, cache: "no-store" });
+    return await fetch(url(path), { ...init, signal: signals.length ? AbortSignal.any(signals) : undefined, credentials: CREDENTIALS, cache: "no-store" });
   } catch (e) {
-    if ((e as Error)?.name === "AbortError") throw e;
+    if ((e as Error)?.name === "AbortError" && init.signal?.aborted) throw e;
     throw new ApiError("network", 0);
   }
 }
@@ -168,6 +174,8 @@ interface CallOptions {
   body?: unknown;
   signal?: AbortSignal;
   accept?: string;
+  /** A streamed answer: no overall timeout (the user can stop it). */
+  stream?: boolean;
 }
 
 /**
@@ -185,7 +193,7 @@ export async function call(path: string, opts: CallOptions = {}): Promise<Respon
       headers,
       body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
       signal: opts.signal,
-    });
+    }, opts.stream ? null : TIMEOUT_MS);
   };
   let res = await attempt();
   if (res.status === 401) {
@@ -327,28 +335,41 @@ export async function chat(
   handlers: ChatHandlers,
   signal: AbortSignal,
 ): Promise<void> {
-  const res = await call("/api/chat", { method: "POST", body, signal, accept: "text/event-stream" });
+  const res = await call("/api/chat", { method: "POST", body, signal, accept: "text/event-stream", stream: true });
   if (!res.body || !(res.headers.get("content-type") ?? "").includes("text/event-stream")) throw new ApiError("internal", res.status);
   let requestId = res.headers.get("x-request-id") ?? undefined;
-  for await (const ev of readSse(res.body, signal)) {
-    if (ev.event === "meta") {
-      const meta = parseData<ChatMeta>(ev);
-      if (meta) {
-        requestId = meta.requestId ?? requestId;
-        handlers.onMeta(meta);
+  // A stream that goes silent (server restarted, network gone) ends as "interrupted".
+  const idle = new AbortController();
+  let idleTimer = 0;
+  const touch = () => {
+    window.clearTimeout(idleTimer);
+    idleTimer = window.setTimeout(() => idle.abort(), STREAM_IDLE_MS);
+  };
+  touch();
+  try {
+    for await (const ev of readSse(res.body, AbortSignal.any([signal, idle.signal]))) {
+      touch();
+      if (ev.event === "meta") {
+        const meta = parseData<ChatMeta>(ev);
+        if (meta) {
+          requestId = meta.requestId ?? requestId;
+          handlers.onMeta(meta);
+        }
+      } else if (ev.event === "delta") {
+        const d = parseData<{ text?: unknown }>(ev);
+        if (d && typeof d.text === "string") handlers.onDelta(d.text);
+      } else if (ev.event === "done") {
+        const done = parseData<ChatDone>(ev);
+        if (done) handlers.onDone(done);
+        return;
+      } else if (ev.event === "error") {
+        const e = parseData<{ code?: unknown; error?: { code?: unknown } }>(ev);
+        const code = typeof e?.code === "string" ? e.code : typeof e?.error?.code === "string" ? e.error.code : "internal";
+        throw new ApiError(/^[a-z_]{1,64}$/.test(code) ? code : "internal", 200, requestId);
       }
-    } else if (ev.event === "delta") {
-      const d = parseData<{ text?: unknown }>(ev);
-      if (d && typeof d.text === "string") handlers.onDelta(d.text);
-    } else if (ev.event === "done") {
-      const done = parseData<ChatDone>(ev);
-      if (done) handlers.onDone(done);
-      return;
-    } else if (ev.event === "error") {
-      const e = parseData<{ code?: unknown; error?: { code?: unknown } }>(ev);
-      const code = typeof e?.code === "string" ? e.code : typeof e?.error?.code === "string" ? e.error.code : "internal";
-      throw new ApiError(/^[a-z_]{1,64}$/.test(code) ? code : "internal", 200, requestId);
     }
+  } finally {
+    window.clearTimeout(idleTimer);
   }
   if (signal.aborted) throw new DOMException("aborted", "AbortError");
   throw new ApiError("interrupted", 200, requestId);

@@ -117,6 +117,7 @@ const fr = {
   "err.interrupted": "La connexion a été coupée avant la fin de la réponse. Réessayez.",
   "err.service_unavailable": "Le service est momentanément indisponible. Réessayez dans quelques instants.",
   "err.internal": "Une erreur est survenue. Réessayez plus tard.",
+  "err.unavailable": "Cette fonction n'est pas disponible pour le moment. Réessayez plus tard.",
   "err.reference": "Référence : {id}",
   "err.empty": "Le message est vide.",
 };
@@ -236,6 +237,7 @@ const en: Record<Key, string> = {
   "err.interrupted": "The connection was cut before the end of the answer. Please try again.",
   "err.service_unavailable": "The service is temporarily unavailable. Please try again shortly.",
   "err.internal": "Something went wrong. Please try again later.",
+  "err.unavailable": "This feature is not available right now. Please try again later.",
   "err.reference": "Reference: {id}",
   "err.empty": "The message is empty.",
 };

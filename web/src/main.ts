@@ -341,6 +341,8 @@ function renderConversationList(): void {
   el.convList.replaceChildren(...state.conversations.map(conversationItem));
   el.convEmpty.hidden = state.conversations.length > 0;
   el.convMore.hidden = !state.nextCursor;
+  const current = state.conversations.find((c) => c.id === state.currentId);
+  if (current) el.convTitle.textContent = titleOf(current);
   if (focusedId) el.convList.querySelector<HTMLElement>(`.conv-item[data-id="${CSS.escape(focusedId)}"] .conv-open`)?.focus();
 }
 
@@ -628,13 +630,21 @@ async function exportData(): Promise<void> {
     el.settingsStatus.textContent = t("settings.exported", { file: file.filename });
   } catch (e) {
     el.settingsStatus.textContent = "";
-    el.settingsError.textContent = errorText(e);
+    el.settingsError.textContent = accountErrorText(e);
   } finally {
     el.exportBtn.disabled = false;
   }
 }
 
+/** Export / deletion errors: a missing endpoint is "unavailable", not a missing conversation. */
+function accountErrorText(e: unknown): string {
+  if (e instanceof ApiError && ["not_found", "method_not_allowed"].includes(e.code)) return t("err.unavailable");
+  return errorText(e);
+}
+
 function openDeleteDialog(): void {
+  // For password managers: which account this password belongs to.
+  $<HTMLInputElement>("delete-username").value = api.getUser()?.email ?? "";
   el.deletePassword.value = "";
   el.deleteError.textContent = "";
   el.deleteDialog.showModal();
@@ -656,7 +666,7 @@ async function onDeleteSubmit(ev: SubmitEvent): Promise<void> {
     showAuth("signin", "auth.deleted");
   } catch (e) {
     if (e instanceof ApiError && e.code === "session_expired") return;
-    el.deleteError.textContent = e instanceof ApiError && (e.code === "unauthorized" || e.code === "forbidden") ? t("delete.wrongPassword") : errorText(e);
+    el.deleteError.textContent = e instanceof ApiError && (e.code === "unauthorized" || e.code === "forbidden") ? t("delete.wrongPassword") : accountErrorText(e);
     el.deletePassword.select();
   } finally {
     el.deleteConfirm.disabled = false;
@@ -718,7 +728,15 @@ function wire(): void {
   el.stop.addEventListener("click", () => state.streaming?.abort());
   el.newConv.addEventListener("click", newConversation);
   el.convMore.addEventListener("click", () => void loadConversations(false));
-  el.sidebarToggle.addEventListener("click", () => setSidebarOpen(!el.sidebar.classList.contains("open")));
+  el.sidebarToggle.addEventListener("click", () => {
+    const open = !el.sidebar.classList.contains("open");
+    setSidebarOpen(open);
+    if (open) el.newConv.focus();
+  });
+  $("sidebar-close").addEventListener("click", () => {
+    setSidebarOpen(false);
+    el.sidebarToggle.focus();
+  });
   el.sidebar.addEventListener("keydown", (ev) => {
     if (ev.key === "Escape" && el.sidebar.classList.contains("open")) {
       setSidebarOpen(false);

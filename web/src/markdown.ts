@@ -1,12 +1,28 @@
 /**
  * Model answers are untrusted: markdown -> HTML with marked, then DOMPurify, always in
- * this order, so HTML or script written by a model never runs. Links open in a new tab
+ * this order, so HTML or script written by a model never runs. Raw HTML inside the
+ * markdown is shown as text (escaped), not passed through: the reader sees what the model
+ * wrote, and DOMPurify's inert parse never even meets an event-handler attribute (Chromium
+ * reports those as CSP violations even in a DOMParser document). Links open in a new tab
  * without referrer or opener; the CSP blocks whatever else might slip through.
  */
 import DOMPurify from "dompurify";
 import { marked } from "marked";
 
-marked.setOptions({ gfm: true, breaks: true, async: false });
+const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+export const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+
+marked.use({
+  gfm: true,
+  breaks: true,
+  async: false,
+  renderer: {
+    // Block and inline raw HTML: displayed literally.
+    html({ text }) {
+      return escapeHtml(text);
+    },
+  },
+});
 
 const ALLOWED_URL = /^(?:https?:|mailto:|#)/i;
 

@@ -9,6 +9,7 @@ import type { AppEnv } from "../context";
 import { getProvider, ProviderError, toAppError, estimateTokens, type ProviderEvent } from "../providers";
 import { createOutputPipeline } from "./output";
 import { costEur, type PreparedChat } from "./prepare";
+import { acquireCallGuards, settleCallGuards } from "./call-guards";
 import { recordChat, type ChatOutcome, type ConversationTarget } from "./record";
 
 export const AI_DISCLOSURE = {
@@ -22,14 +23,21 @@ const ERROR_MESSAGES: Record<string, string> = {
   internal: "The answer could not be completed.",
 };
 
-/** Opens the provider stream and waits for its first event, so early failures stay JSON. */
-export async function openStream(c: Context<AppEnv>, p: PreparedChat, signal: AbortSignal) {
+/**
+ * Acquires the call guards (breaker, budget), opens the provider stream and waits for its
+ * first event, so early failures stay JSON.
+ */
+export async function openStream(c: Context<AppEnv>, p: PreparedChat, signal: AbortSignal, maxOutputTokens?: number) {
+  const guards = await acquireCallGuards(c, p, maxOutputTokens);
+  p.model = guards.model; // after a failover, cost and usage belong to the model actually called
   const provider = getProvider(c.get("config"), p.model.provider);
-  const iterator = provider.stream({ model: p.model, messages: p.messages, maxTokens: p.model.maxOutputTokens, signal, requestId: p.requestId })[Symbol.asyncIterator]();
+  const maxTokens = Math.min(maxOutputTokens ?? p.model.maxOutputTokens, p.model.maxOutputTokens);
+  const iterator = provider.stream({ model: p.model, messages: p.messages, maxTokens, signal, requestId: p.requestId })[Symbol.asyncIterator]();
   try {
     const first = await iterator.next();
-    return { iterator, first, firstAt: Date.now() };
+    return { iterator, first, firstAt: Date.now(), guards };
   } catch (e) {
+    settleCallGuards(c, guards, { error: e, costEur: 0 });
     if (e instanceof ProviderError) {
       c.get("log").warn("provider failed before first token", { provider: e.provider, kind: e.kind, status: e.status });
       deferRecord(c, p, null, {
@@ -57,6 +65,7 @@ export async function streamChat(c: Context<AppEnv>, p: PreparedChat, conversati
   const log = c.get("log");
 
   let sent = "";
+  let callError: unknown;
   const outcome: ChatOutcome = {
     status: "ok", answer: "", inputTokens: 0, outputTokens: 0, costEur: 0, finishReason: "stop",
     timeToFirstTokenMs: opened.firstAt - p.startedAt,
@@ -114,6 +123,7 @@ export async function streamChat(c: Context<AppEnv>, p: PreparedChat, conversati
         step = await opened.iterator.next();
       }
     } catch (e) {
+      callError = e;
       if (e instanceof ProviderError) {
         outcome.status = e.kind === "aborted" ? "aborted" : "provider_error";
         outcome.finishReason = e.kind;
@@ -141,6 +151,7 @@ export async function streamChat(c: Context<AppEnv>, p: PreparedChat, conversati
       }
       if (outcome.status !== "ok") outcome.costEur = costEur(p.model, outcome);
       outcome.answer = sent;
+      settleCallGuards(c, opened.guards, { error: callError, costEur: outcome.costEur });
       deferRecord(c, p, conversation, outcome);
       finished();
     }

@@ -10,6 +10,8 @@ import type { Config } from "../env";
 
 export type Db = NeonDatabase<typeof schema>;
 
+// The proxy is a driver-wide setting (per-client settings did not take in this driver
+// version); every local run uses one proxy, so this is set once per isolate.
 let configuredProxy: string | undefined | null = null;
 
 function configureDriver(config: Config) {

@@ -221,7 +221,8 @@ describe("describeError", () => {
   });
 
   it("handles non-Error values", () => {
-    expect(describeError("plain")).toEqual({ error: "plain" });
+    // Only the type: a thrown string may carry data.
+    expect(describeError("plain")).toEqual({ error: "string" });
     expect(describeError(undefined)).toEqual({ error: "undefined" });
   });
 });

@@ -65,9 +65,23 @@ export function createLogger(
 }
 
 /** Describes an error for logs without its stack's file paths leaking user data. */
-export function describeError(e: unknown): Record<string, unknown> {
-  if (!(e instanceof Error)) return { error: String(e) };
-  const out: Record<string, unknown> = { errorName: e.name, errorMessage: e.message };
-  if (e.cause !== undefined) out.cause = describeError(e.cause);
+export function describeError(e: unknown, depth = 0): Record<string, unknown> {
+  if (!(e instanceof Error)) return { error: typeof e };
+  const out: Record<string, unknown> = { errorName: e.name, errorMessage: safeErrorMessage(e.message) };
+  if (e.cause !== undefined && depth < 4) out.cause = describeError(e.cause, depth + 1);
   return out;
+}
+
+/**
+ * Error messages can carry data: drizzle's "Failed query: ... params: <values>", a
+ * PostgreSQL "Key (email)=(...) already exists", an upstream echo. Keep the first line,
+ * never the parameters or key values, and bound the length.
+ */
+export function safeErrorMessage(message: string): string {
+  return message
+    .split("\n")[0]!
+    .replace(/\bparams:.*$/i, "params: [redacted]")
+    .replace(/\(([^)]*)\)=\([^)]*\)/g, "($1)=([redacted])")
+    .replace(/[\w.+-]+@[\w-]+\.[\w.-]+/g, "[email]")
+    .slice(0, 300);
 }

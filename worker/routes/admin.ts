@@ -8,6 +8,7 @@ import { timingSafeEqual } from "../crypto";
 import { AppError } from "../errors";
 import { isUuid, readJson } from "../lib/json";
 import { TIERS } from "../lib/tiers";
+import { forgetUserCache } from "../stages/auth";
 
 export function requireAdmin(): MiddlewareHandler<AppEnv> {
   return async function requireAdmin(c, next) {
@@ -41,6 +42,7 @@ export const adminRoutes = new Hono<AppEnv>()
     const body = await readJson(c, patchSchema);
     const u = await findUser(c, c.req.param("id"));
     const [updated] = await c.get("scope").db.update(users).set({ ...body, updatedAt: new Date() }).where(eq(users.id, u.id)).returning();
+    await forgetUserCache(c.get("config"), u.id);
     c.get("audit")({ type: "admin.user_updated", severity: "medium", userId: u.id, requestId: c.get("requestId"), details: { fields: Object.keys(body) } });
     return c.json(adminView(updated!));
   });

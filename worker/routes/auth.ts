@@ -7,6 +7,7 @@ import { REFRESH_COOKIE, REFRESH_COOKIE_PATH, issueTokens, revokeFamilyOfToken, 
 import { authenticate, registerUser, type PublicUser } from "../accounts/users";
 import { AppError } from "../errors";
 import { readJson } from "../lib/json";
+import { authRateLimit } from "../stages/rate-limit";
 import { users } from "../../db/schema";
 import { eq } from "drizzle-orm";
 
@@ -43,13 +44,13 @@ const refreshRefused = () =>
   });
 
 export const authRoutes = new Hono<AppEnv>()
-  .post("/register", async (c) => {
+  .post("/register", authRateLimit(), async (c) => {
     const body = await readJson(c, registerSchema);
     const db = c.get("scope").db;
     const user = await registerUser(db, c.get("config"), { email: body.email, password: body.password, consentVersion: body.consent.version }, c.get("audit"), c.get("requestId"));
     return session(c, user, await issueTokens(db, c.get("config"), user.id), 201);
   })
-  .post("/login", async (c) => {
+  .post("/login", authRateLimit(), async (c) => {
     const body = await readJson(c, loginSchema);
     const db = c.get("scope").db;
     const user = await authenticate(db, body, c.get("audit"), c.get("requestId"));

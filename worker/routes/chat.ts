@@ -13,6 +13,7 @@ import { modelRegistry } from "../providers/models";
 import type { ChatMessage } from "../providers/types";
 import { requireActiveSubscription, requireUser } from "../stages/auth";
 import { createChatBodySchema } from "../stages/validate";
+import { rateLimit } from "../stages/rate-limit";
 
 /** How many earlier messages of the conversation the model sees. */
 const HISTORY_MESSAGES = 12;
@@ -21,6 +22,7 @@ export const chatRoutes = new Hono<AppEnv>().post(
   "/",
   requireUser(),                 // 1. auth
   requireActiveSubscription(),   //    and subscription (402)
+  rateLimit(),                   //    sliding window per user and global (429)
   async (c) => {
     const config = c.get("config");
     const user = c.get("user");
@@ -45,6 +47,6 @@ export const chatRoutes = new Hono<AppEnv>().post(
       audit: c.get("audit"), log: c.get("log"),
     });
     prepared.dataKey = dataKey;
-    return streamChat(c, prepared, conversation);    // 7-10. model, restore + filter, persist, usage
+    return streamChat(c, prepared, conversation);    // breaker, budget reserve, 7-10. model, restore + filter, persist, usage
   },
 );

@@ -11,6 +11,7 @@ import type { AppEnv } from "../context";
 import { createOutputPipeline } from "../chat/output";
 import { costEur, prepareChat } from "../chat/prepare";
 import { deferRecord, openStream } from "../chat/stream";
+import { settleCallGuards } from "../chat/call-guards";
 import type { ChatOutcome } from "../chat/record";
 import { AppError } from "../errors";
 import { readJson } from "../lib/json";
@@ -18,6 +19,7 @@ import { modelRegistry } from "../providers/models";
 import { ProviderError, estimateTokens, type ProviderEvent } from "../providers";
 import { requireActiveSubscription, requireUser } from "../stages/auth";
 import { MAX_MESSAGE_CHARS } from "../stages/validate";
+import { rateLimit } from "../stages/rate-limit";
 
 const messageSchema = z.object({
   role: z.enum(["system", "user", "assistant"]),
@@ -39,7 +41,7 @@ export const openaiRoutes = new Hono<AppEnv>()
     object: "list",
     data: [...modelRegistry(c.get("config")).keys()].map((id) => ({ id, object: "model", created: 0, owned_by: "unialist" })),
   }))
-  .post("/chat/completions", requireActiveSubscription(), async (c) => {
+  .post("/chat/completions", requireActiveSubscription(), rateLimit(), async (c) => {
     const config = c.get("config");
     const body = await readJson(c, completionSchema);
     const model = modelRegistry(config).get(body.model);
@@ -50,7 +52,7 @@ export const openaiRoutes = new Hono<AppEnv>()
     const p = await prepareChat({ config, user: c.get("user"), requestId: c.get("requestId"), model, message: last.content, history, audit: c.get("audit"), log: c.get("log") });
     const maxTokens = Math.min(body.max_tokens ?? model.maxOutputTokens, model.maxOutputTokens);
     const controller = new AbortController();
-    const opened = await openStream(c, { ...p, model: { ...model, maxOutputTokens: maxTokens } }, controller.signal);
+    const opened = await openStream(c, p, controller.signal, maxTokens);
     const output = createOutputPipeline({ config, mapping: p.piiMapping, canary: p.canary, systemPrompt: p.systemPrompt });
     const modelId = model.id;
     const id = `chatcmpl-${p.requestId.replace(/-/g, "")}`;
@@ -58,6 +60,7 @@ export const openaiRoutes = new Hono<AppEnv>()
     const outcome: ChatOutcome = { status: "ok", answer: "", inputTokens: 0, outputTokens: 0, costEur: 0, finishReason: "stop", timeToFirstTokenMs: opened.firstAt - p.startedAt };
 
     // Runs the provider stream through restore + filter, calling `emit` for what may be shown.
+    let callError: unknown;
     const pump = async (emit: (text: string) => Promise<void>) => {
       let step: IteratorResult<ProviderEvent> = opened.first;
       try {
@@ -81,6 +84,7 @@ export const openaiRoutes = new Hono<AppEnv>()
           step = await opened.iterator.next();
         }
       } catch (e) {
+        callError = e;
         outcome.status = e instanceof ProviderError && e.kind === "aborted" ? "aborted" : "provider_error";
         if (e instanceof ProviderError && e.partial) Object.assign(outcome, { inputTokens: e.partial.usage.inputTokens, outputTokens: e.partial.usage.outputTokens, usageEstimated: true });
       } finally {
@@ -89,7 +93,8 @@ export const openaiRoutes = new Hono<AppEnv>()
           outcome.outputTokens = estimateTokens(outcome.answer);
           outcome.usageEstimated = true;
         }
-        outcome.costEur = costEur(model, outcome);
+        outcome.costEur = costEur(p.model, outcome);
+        settleCallGuards(c, opened.guards, { error: callError, costEur: outcome.costEur });
         deferRecord(c, p, null, outcome);
       }
     };

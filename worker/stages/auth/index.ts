@@ -10,6 +10,8 @@ import type { AuthUser } from "../../context";
 import { createJwksVerifier, verifyAccessToken } from "../../crypto";
 import type { Config } from "../../env";
 import { AppError } from "../../errors";
+import { getRedis, redisKey } from "../../lib/redis";
+import type { Tier } from "../../lib/tiers";
 import type { Db } from "../../lib/db";
 
 const jwksVerifiers = new WeakMap<Config, ReturnType<typeof createJwksVerifier>>();
@@ -47,18 +49,29 @@ export async function authenticateToken(db: Db, config: Config, token: string): 
   if (external && (alg === "RS256" || alg === "ES256")) {
     const result = await external.verify(token);
     if (!result.ok) throw unauthorized(result.reason);
-    const sub = String(result.claims.sub);
-    const [existing] = await db.select().from(users).where(eq(users.externalSubject, `${config.AUTH_ISSUER}|${sub}`)).limit(1);
-    if (existing) {
-      if (existing.deletedAt) throw unauthorized("deleted_user");
-      return { id: existing.id, email: existing.email, tier: existing.tier, subscriptionActive: existing.subscriptionActive };
+    const subject = `${config.AUTH_ISSUER}|${String(result.claims.sub)}`;
+    const bySubject = async () => (await db.select().from(users).where(eq(users.externalSubject, subject)).limit(1))[0];
+    const known = (u: typeof users.$inferSelect): AuthUser => {
+      if (u.deletedAt) throw unauthorized("deleted_user");
+      return { id: u.id, tier: u.tier, subscriptionActive: u.subscriptionActive };
+    };
+    const existing = await bySubject();
+    if (existing) return known(existing);
+    const opaqueEmail = () => `${crypto.randomUUID()}@external.invalid`;
+    const email = typeof result.claims.email === "string" ? result.claims.email.toLowerCase() : opaqueEmail();
+    let [created] = await db.insert(users).values({ email, externalSubject: subject }).onConflictDoNothing().returning();
+    if (!created) {
+      // A concurrent first sign-in of the same subject inserted it first: that is our user.
+      const raced = await bySubject();
+      if (raced) return known(raced);
+      // The email belongs to another account. Never linked by email (that would be a takeover),
+      // never a lock-out either: provisioned under an opaque address.
+      [created] = await db.insert(users).values({ email: opaqueEmail(), externalSubject: subject }).onConflictDoNothing().returning();
+      if (!created) throw unauthorized("provisioning_conflict");
     }
-    const email = typeof result.claims.email === "string" ? result.claims.email.toLowerCase() : `${crypto.randomUUID()}@external.invalid`;
-    const [created] = await db.insert(users).values({ email, externalSubject: `${config.AUTH_ISSUER}|${sub}` }).onConflictDoNothing().returning();
-    if (!created) throw unauthorized("provisioning_conflict");
     const { createUserDataKey } = await import("../../accounts/data-keys");
     await createUserDataKey(db, config, created.id);
-    return { id: created.id, email: created.email, tier: created.tier, subscriptionActive: created.subscriptionActive };
+    return { id: created.id, tier: created.tier, subscriptionActive: created.subscriptionActive };
   }
   const result = await verifyAccessToken(token, {
     secret: config.JWT_SECRET,
@@ -69,9 +82,47 @@ export async function authenticateToken(db: Db, config: Config, token: string): 
   if (!result.ok) throw unauthorized(result.reason);
   const sub = String(result.claims.sub);
   if (!/^[0-9a-f-]{36}$/i.test(sub)) throw unauthorized("bad_subject");
-  const [user] = await db.select().from(users).where(and(eq(users.id, sub), isNull(users.deletedAt))).limit(1);
-  if (!user) throw unauthorized("deleted_user");
-  return { id: user.id, email: user.email, tier: user.tier, subscriptionActive: user.subscriptionActive };
+  const cached = await readUserCache(config, sub);
+  if (cached) {
+    if (cached.deleted) throw unauthorized("deleted_user");
+    return { id: sub, tier: cached.tier, subscriptionActive: cached.subscriptionActive };
+  }
+  const [user] = await db.select().from(users).where(eq(users.id, sub)).limit(1);
+  await writeUserCache(config, sub, user && !user.deletedAt ? { tier: user.tier, subscriptionActive: user.subscriptionActive, deleted: false } : { tier: "free", subscriptionActive: false, deleted: true });
+  if (!user || user.deletedAt) throw unauthorized("deleted_user");
+  return { id: user.id, tier: user.tier, subscriptionActive: user.subscriptionActive };
+}
+
+/**
+ * A short-lived Redis copy of what the guards need about a user (tier, subscription,
+ * deleted). It keeps the chat going while PostgreSQL is down and saves a query per
+ * request; every change to those fields drops it (forgetUserCache).
+ */
+interface CachedUser {
+  tier: Tier;
+  subscriptionActive: boolean;
+  deleted: boolean;
+}
+const USER_CACHE_SECONDS = 300;
+
+async function readUserCache(config: Config, userId: string): Promise<CachedUser | null> {
+  try {
+    return await getRedis(config).get<CachedUser>(redisKey(config, "user", userId));
+  } catch {
+    return null;
+  }
+}
+
+async function writeUserCache(config: Config, userId: string, value: CachedUser): Promise<void> {
+  try {
+    await getRedis(config).set(redisKey(config, "user", userId), value, { ex: USER_CACHE_SECONDS });
+  } catch {
+    // a cache
+  }
+}
+
+export async function forgetUserCache(config: Config, userId: string): Promise<void> {
+  await getRedis(config).del(redisKey(config, "user", userId));
 }
 
 /** Requires `Authorization: Bearer <access token>`; sets `c.var.user`. */

@@ -7,15 +7,14 @@
  * between calls.
  */
 
+import type { RawViews } from "./normalize";
+
 export interface DecodeBudget {
   candidates: number;
   chars: number;
 }
 
 export const newBudget = (): DecodeBudget => ({ candidates: 16, chars: 8192 });
-
-/** Shortest run worth decoding: 16 base64 characters = 12 bytes. */
-const MIN_B64 = 16;
 
 const TAG_RUN = /[\u{E0020}-\u{E007E}]{4,}/gu;
 const VS_RUN = /[\uFE00-\uFE0F\u{E0100}-\u{E01EF}]{8,}/gu;
@@ -32,7 +31,7 @@ const ALL_HEX = /^[0-9a-fA-F]+$/;
 const READABLE = /[\p{L}\p{N}\p{P}\p{S}\p{Zs}\n\t]/gu;
 const THREE_LETTERS = /\p{L}{3}/u;
 
-const utf8 = new TextDecoder("utf-8", { fatal: true });
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 function bytesToText(bytes: Uint8Array): string | null {
   try {
@@ -74,7 +73,7 @@ interface Decoder {
   re: RegExp;
   decode(run: string): string | null;
   /** Cheap whole-text test before running `re` at all. */
-  present(text: string, digits: number): boolean;
+  present(text: string, hexRun: boolean): boolean;
 }
 
 const DECODERS: readonly Decoder[] = [
@@ -94,38 +93,15 @@ const DECODERS: readonly Decoder[] = [
         return cp > 0 && cp <= 0x10ffff ? String.fromCodePoint(cp) : "";
       }),
   },
-  // Hex of text is at least half digits (every printable byte starts with 2..7).
-  { re: HEX_RUN, present: (_t, digits) => digits >= 16, decode: (r) => bytesToText(hexPairsToBytes(r.replace(/0x|[ ,:]/g, ""))) },
+  { re: HEX_RUN, present: (_t, hexRun) => hexRun, decode: (r) => bytesToText(hexPairsToBytes(r.replace(/0x|[ ,:]/g, ""))) },
 ];
 
-const isB64Char = (c: number) =>
-  (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 43 || c === 47 || c === 95 || c === 45;
-
-/** Base64 runs by a linear scan (a regex retries inside every long word: ~5x slower). */
-function base64Runs(text: string, out: string[], max: number): number {
-  let digits = 0;
-  let start = -1;
-  for (let i = 0; i <= text.length; i++) {
-    const c = i < text.length ? text.charCodeAt(i) : -1;
-    if (c >= 48 && c <= 57) digits++;
-    if (c >= 0 && isB64Char(c)) {
-      if (start < 0) start = i;
-      continue;
-    }
-    if (start >= 0 && i - start >= MIN_B64 && out.length < max) {
-      let end = i;
-      while (end < text.length && end - i < 2 && text.charCodeAt(end) === 61) end++; // "=" padding
-      const run = text.slice(start, end);
-      // Base64 of text mixes cases; words, slugs, hashes and hex do not.
-      if (HAS_LOWER.test(run) && HAS_UPPER.test(run) && !ALL_HEX.test(run)) out.push(run);
-    }
-    start = -1;
-  }
-  return digits;
-}
-
-/** Readable texts hidden in `original` (invisible smuggling) or `rawCase` (encodings). */
-export function extractPayloads(original: string, rawCase: string, budget: DecodeBudget): string[] {
+/**
+ * Readable texts hidden in `original` (invisible smuggling) or `rawCase` (encodings).
+ * The candidates' locations come from the normalizer's single pass over the text (`rv`).
+ */
+export function extractPayloads(original: string, rv: RawViews, budget: DecodeBudget): string[] {
+  const { rawCase } = rv;
   const found: string[] = [];
   const take = (run: string, decode: (r: string) => string | null) => {
     if (budget.candidates <= 0 || budget.chars < run.length) return;
@@ -135,12 +111,12 @@ export function extractPayloads(original: string, rawCase: string, budget: Decod
     if (text && isReadable(text)) found.push(text);
   };
 
-  if (/[\u{E0020}-\u{E007E}]/u.test(original)) {
+  if (rv.hasTags) {
     for (const m of original.matchAll(TAG_RUN)) {
       take(m[0], (r) => String.fromCharCode(...[...r].map((c) => c.codePointAt(0)! - 0xe0000)));
     }
   }
-  if (/[\uFE00-\uFE0F\u{E0100}-\u{E01EF}]{8}/u.test(original)) {
+  if (rv.hasVariationSelectors) {
     for (const m of original.matchAll(VS_RUN)) {
       take(m[0], (r) =>
         bytesToText(
@@ -152,16 +128,17 @@ export function extractPayloads(original: string, rawCase: string, budget: Decod
       );
     }
   }
-  const b64: string[] = [];
-  const digits = base64Runs(rawCase, b64, budget.candidates);
   for (const d of DECODERS) {
     if (budget.candidates <= 0) break;
-    if (!d.present(rawCase, digits)) continue;
+    if (!d.present(rawCase, rv.hexRun)) continue;
     for (const m of rawCase.matchAll(d.re)) {
       if (budget.candidates <= 0) break;
       take(m[0], d.decode);
     }
   }
-  for (const run of b64) take(run, decodeBase64);
+  for (const run of rv.base64Runs) {
+    // Base64 of text mixes cases; words, slugs, hashes and hex do not.
+    if (HAS_LOWER.test(run) && HAS_UPPER.test(run) && !ALL_HEX.test(run)) take(run, decodeBase64);
+  }
   return found;
 }

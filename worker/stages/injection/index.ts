@@ -14,7 +14,7 @@
  * 6-7) is enough for high; ambiguous ones (3-5) need a second signal.
  */
 import { extractPayloads, newBudget, type DecodeBudget } from "./decode";
-import { hashToken, leetPatternSource, LEET_HINT, normalizeForMatching, reverse, rot13, squash, toRawViews, toWordsView, type WordsView } from "./normalize";
+import { hashToken, leetPatternSource, normalizeForMatching, reverse, rot13, squash, toRawViews, toWordsView, type WordsView } from "./normalize";
 import { INJECTION_RULES, type InjectionRule } from "./rules";
 
 export { normalizeForMatching, INJECTION_RULES, type InjectionRule };
@@ -72,49 +72,52 @@ const COMPILED: readonly CompiledRule[] = INJECTION_RULES.map((r, index) => {
 const SQUASHED_RULES = COMPILED.filter((r) => r.view === "squashed");
 
 /**
- * Token hash -> indices of the word rules it triggers. A 64K-entry presence filter in
- * front of the map skips most tokens with one array read. Hash collisions only make a
- * rule run for nothing: the regex decides.
+ * Token hash -> (word rule, trigger group bit). A rule runs when every one of its groups
+ * has a token in the text. A 64K-entry presence filter in front of the map skips most
+ * tokens with one array read. Hash collisions only make a rule run for nothing.
  */
 interface TriggerTable {
   filter: Uint8Array;
-  rules: Map<number, number[]>;
-  /** Word rules with no triggers: always run. */
-  always: number[];
+  entries: Map<number, Array<[rule: number, bit: number]>>;
+  /** Per rule: the bits it needs (0 = no triggers, always runs). */
+  needed: Uint8Array;
 }
 
 function triggerTable(leet: boolean): TriggerTable {
-  const table: TriggerTable = { filter: new Uint8Array(65536), rules: new Map(), always: [] };
+  const table: TriggerTable = { filter: new Uint8Array(65536), entries: new Map(), needed: new Uint8Array(COMPILED.length) };
   for (const r of COMPILED) {
-    if (r.view !== "words") continue;
-    const triggers = leet ? r.leetTriggers : r.triggers;
-    if (!triggers) {
-      table.always.push(r.index);
-      continue;
-    }
-    for (const t of triggers) {
-      const h = hashToken(t);
-      table.filter[h & 0xffff] = 1;
-      const list = table.rules.get(h) ?? [];
-      if (!list.includes(r.index)) list.push(r.index);
-      table.rules.set(h, list);
-    }
+    if (r.view !== "words" || !r.triggers) continue;
+    const groups = [r.triggers, ...(r.alsoNeeds ?? [])];
+    if (groups.length > 8) throw new Error(`rule ${r.id}: at most 8 trigger groups`);
+    groups.forEach((group, g) => {
+      const bit = 1 << g;
+      table.needed[r.index]! |= bit;
+      for (const t of group) {
+        const h = hashToken(leet ? leetPatternSource(t) : t);
+        table.filter[h & 0xffff] = 1;
+        const list = table.entries.get(h) ?? [];
+        list.push([r.index, bit]);
+        table.entries.set(h, list);
+      }
+    });
   }
   return table;
 }
 const PLAIN_TRIGGERS = triggerTable(false);
 const LEET_TRIGGERS = triggerTable(true);
 
+/** Per rule index: 1 when the rule's trigger groups are all present in the view. */
 function activeWordRules(view: WordsView, table: TriggerTable): Uint8Array {
-  const active = new Uint8Array(COMPILED.length);
-  for (const i of table.always) active[i] = 1;
+  const seen = new Uint8Array(COMPILED.length);
   const { hashes } = view;
   for (let i = 0; i < hashes.length; i++) {
     const h = hashes[i]!;
     if (table.filter[h & 0xffff] === 0) continue;
-    const list = table.rules.get(h);
-    if (list) for (const r of list) active[r] = 1;
+    const list = table.entries.get(h);
+    if (list) for (const [r, bit] of list) seen[r]! |= bit;
   }
+  const active = new Uint8Array(COMPILED.length);
+  for (let r = 0; r < active.length; r++) active[r] = seen[r] === table.needed[r] ? 1 : 0;
   return active;
 }
 
@@ -148,28 +151,30 @@ interface Views {
   squashed?: string;
   /** Word rules whose triggers are present (index -> 1). */
   activeWords?: Uint8Array;
+  /** Substring trigger results already computed for these views. */
+  seen?: Map<string, boolean>;
 }
 
-/** Obfuscation hints: cheap substrings of the ROT13 / reversed forms of key words. */
-const ROT13_HINTS = ["vtaber", "qvfertneq", "sbetrg", "cerivbhf", "vafgehpgvba", "cebzcg", "flfgrz", "vtabemr", "bhoyvr", "pbafvtarf"];
-const REVERSED_HINTS = ["erongi", "drageresid", "tegrof", "suoiverp", "snoitcurtsni", "tpmorp", "metsys", "eilbuo", "sengisnoc"];
-
-const MIXED_SCRIPT = /[a-zA-Z][\u0370-\u03ff\u0400-\u04ff]|[\u0370-\u03ff\u0400-\u04ff][a-zA-Z]/;
-const HIDDEN_IN_WORD = /[\p{L}\p{N}][\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]+[\p{L}\p{N}]/u;
+/** Key words whose ROT13 / reversed forms, seen as tokens, justify decoding the whole text. */
+const HINT_WORDS = ["ignore", "ignorez", "disregard", "forget", "previous", "instructions", "instruction", "system", "prompt", "oublie", "oubliez", "consignes"];
+const ROT13_HINTS = HINT_WORDS.map(rot13);
+const REVERSED_HINTS = HINT_WORDS.map(reverse);
+const ROT13_HINT_HASHES = new Set(ROT13_HINTS.map(hashToken));
+const REVERSED_HINT_HASHES = new Set(REVERSED_HINTS.map(hashToken));
+const hasHintToken = (view: WordsView, hashes: Set<number>) => view.hashes.some((h) => hashes.has(h));
 
 function collect(text: string, depth: number, budget: DecodeBudget): Hits {
   const hits: Hits = { weights: new Map(), plain: new Set() };
-  const { rawCase, raw } = toRawViews(text);
-  const words = toWordsView(raw);
-  const squashed = squash(words.text);
-  const plain: Views = { rawCase, raw, words: words.text, activeWords: activeWordRules(words, PLAIN_TRIGGERS) };
+  const rv = toRawViews(text);
+  const words = toWordsView(rv.raw);
   // The squashed view has no word boundaries: only worth it when letters are spaced out.
-  if (words.spaced) plain.squashed = squashed;
+  const squashed = words.spaced ? squash(words.text) : undefined;
+  const plain: Views = { rawCase: rv.rawCase, raw: rv.raw, words: words.text, squashed, activeWords: activeWordRules(words, PLAIN_TRIGGERS) };
   runRules(COMPILED, plain, false, hits, true);
 
-  // Leet reading, only when letters and digits/symbols are mixed inside words.
-  if (LEET_HINT.test(raw)) {
-    const leet = toWordsView(raw, true);
+  // Leet reading, only when digits/symbols touch letters.
+  if (words.leetHint) {
+    const leet = toWordsView(rv.raw, true);
     if (leet.text !== words.text) {
       const views: Views = { words: leet.text, activeWords: activeWordRules(leet, LEET_TRIGGERS) };
       if (leet.spaced) views.squashed = squash(leet.text);
@@ -178,16 +183,16 @@ function collect(text: string, depth: number, budget: DecodeBudget): Hits {
   }
 
   // ROT13 and reversed text: squashed signatures only, when a hint word is present.
-  if (ROT13_HINTS.some((h) => squashed.includes(h))) {
-    runRules(SQUASHED_RULES, { squashed: rot13(squashed) }, false, hits, false, "encoded_payload");
+  if (hasHintToken(words, ROT13_HINT_HASHES) || (squashed && ROT13_HINTS.some((h) => squashed.includes(h)))) {
+    runRules(SQUASHED_RULES, { squashed: rot13(squashed ?? squash(words.text)) }, false, hits, false, "encoded_payload");
   }
-  if (REVERSED_HINTS.some((h) => squashed.includes(h))) {
-    runRules(SQUASHED_RULES, { squashed: reverse(squashed) }, false, hits, false, "encoded_payload");
+  if (hasHintToken(words, REVERSED_HINT_HASHES) || (squashed && REVERSED_HINTS.some((h) => squashed.includes(h)))) {
+    runRules(SQUASHED_RULES, { squashed: reverse(squashed ?? squash(words.text)) }, false, hits, false, "encoded_payload");
   }
 
   // Encoded runs: decode, score the decoded text, keep it only if it is itself suspicious.
   if (depth < MAX_DEPTH) {
-    for (const payload of extractPayloads(text, rawCase, budget)) {
+    for (const payload of extractPayloads(text, rv, budget)) {
       const inner = collect(payload, depth + 1, budget);
       let innerScore = 0;
       for (const w of inner.weights.values()) innerScore += w;
@@ -197,8 +202,8 @@ function collect(text: string, depth: number, budget: DecodeBudget): Hits {
     }
   }
 
-  if (MIXED_SCRIPT.test(text)) add(hits, "mixed_script", 1, true);
-  if (HIDDEN_IN_WORD.test(text)) add(hits, "hidden_characters", 1, true);
+  if (rv.mixedScript) add(hits, "mixed_script", 1, true);
+  if (rv.hiddenInWord) add(hits, "hidden_characters", 1, true);
   for (const [id, w] of hits.weights) {
     if (w >= 3 && !hits.plain.has(id) && id !== "encoded_payload") {
       add(hits, "obfuscation", 1, true);
@@ -206,6 +211,15 @@ function collect(text: string, depth: number, budget: DecodeBudget): Hits {
     }
   }
   return hits;
+}
+
+/** Substring triggers, each looked up once per view (several rules share "<" or ":"). */
+function contains(views: Views, view: string, text: string, t: string): boolean {
+  const key = view + "\u0000" + t;
+  const cache = (views.seen ??= new Map());
+  let found = cache.get(key);
+  if (found === undefined) cache.set(key, (found = text.includes(t)));
+  return found;
 }
 
 function runRules(rules: readonly CompiledRule[], views: Views, leet: boolean, hits: Hits, plain: boolean, alsoId?: string): void {
@@ -218,7 +232,7 @@ function runRules(rules: readonly CompiledRule[], views: Views, leet: boolean, h
       if (!views.activeWords || views.activeWords[rule.index] !== 1) continue;
     } else {
       const triggers = leet ? rule.leetTriggers : rule.triggers;
-      if (triggers && !triggers.some((t) => text.includes(t))) continue;
+      if (triggers && !triggers.some((t) => contains(views, rule.view, text, t))) continue;
     }
     // Squashed signatures only back up the word rules: when a word rule of the same id
     // already decided (possibly downgraded by the meta guard), it stands.

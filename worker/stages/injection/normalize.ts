@@ -87,71 +87,124 @@ function foldCodePoint(cp: number): Folded {
   return f;
 }
 
-/** Growable UTF-16 buffer; strings are built once at the end. */
-class Builder {
-  buf: Uint16Array;
-  len = 0;
-  constructor(capacity: number) {
-    this.buf = new Uint16Array(Math.max(16, capacity));
-  }
-  push(c: number): void {
-    if (this.len === this.buf.length) {
-      const bigger = new Uint16Array(this.buf.length * 2);
-      bigger.set(this.buf);
-      this.buf = bigger;
-    }
-    this.buf[this.len++] = c;
-  }
-  pushString(s: string): void {
-    for (let i = 0; i < s.length; i++) this.push(s.charCodeAt(i));
-  }
-  toString(): string {
-    let out = "";
-    for (let i = 0; i < this.len; i += 4096) {
-      out += String.fromCharCode.apply(null, this.buf.subarray(i, Math.min(i + 4096, this.len)) as unknown as number[]);
-    }
-    return out;
-  }
-}
-
 const isAlnum = (c: number) => (c >= 97 && c <= 122) || (c >= 48 && c <= 57);
 
-/** NFKC + invisibles removed (rawCase) and its folded form (raw), in one pass. */
-export function toRawViews(text: string): { rawCase: string; raw: string } {
-  let ascii = true;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 0x7f || (c < 0x20 && c !== 9 && c !== 10 && c !== 13)) {
-      ascii = false;
-      break;
+/** Bytes to string; only ever given ASCII, which UTF-8 decodes as is (and fast). */
+const ASCII = new TextDecoder("utf-8");
+const asciiString = (bytes: Uint8Array) => ASCII.decode(bytes);
+
+export interface RawViews {
+  rawCase: string;
+  raw: string;
+  /** A zero-width / format character was removed between two non-space characters. */
+  hiddenInWord: boolean;
+  /** A Cyrillic or Greek letter touches an ASCII letter ("іgnore"). */
+  mixedScript: boolean;
+  /** Unicode tag characters (U+E0000 block) are present: possible ASCII smuggling. */
+  hasTags: boolean;
+  /** Variation selectors are present: possible byte smuggling. */
+  hasVariationSelectors: boolean;
+  /** Runs of base64 alphabet characters, 16 or more long, as found in the text (at most 16). */
+  base64Runs: string[];
+  /** 32+ hex digits in a row, possibly separated by single spaces, commas or colons. */
+  hexRun: boolean;
+}
+
+const isAsciiLetter = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+const isHexDigit = (c: number) => (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+const isB64 = (c: number) => isAsciiLetter(c) || (c >= 48 && c <= 57) || c === 43 || c === 47 || c === 95 || c === 45;
+const isSpace = (c: number) => c === 32 || c === 9 || c === 10 || c === 13 || Number.isNaN(c);
+const MIN_B64 = 16;
+const MAX_B64_RUNS = 16;
+const MIN_HEX_DIGITS = 32;
+
+/**
+ * One pass over the text: NFKC + invisibles removed (rawCase), its folded form (raw), and
+ * the cheap facts later stages need, so that nothing else has to scan the whole text.
+ * ASCII runs are copied as slices; only non-ASCII characters go through the per-character
+ * fold. No closures in the loop: captured mutable variables make V8 ~3x slower here.
+ */
+export function toRawViews(text: string): RawViews {
+  let rawCase = "";
+  let raw = "";
+  let runStart = 0;
+  let hiddenInWord = false;
+  let mixedScript = false;
+  let hasTags = false;
+  let hasVariationSelectors = false;
+  const base64Runs: string[] = [];
+  let b64Start = -1;
+  let hexDigits = 0;
+  let hexRun = false;
+  let prevSeparator = false;
+  const n = text.length;
+  for (let i = 0; i <= n; i++) {
+    const c = i < n ? text.charCodeAt(i) : -1;
+    // Hex runs: digits, single separators between them, "0x" prefixes.
+    if (isHexDigit(c)) {
+      hexDigits++;
+      prevSeparator = false;
+      if (hexDigits >= MIN_HEX_DIGITS) hexRun = true;
+    } else if ((c === 32 || c === 44 || c === 58 || c === 120) && !prevSeparator && hexDigits > 0) prevSeparator = true;
+    else {
+      hexDigits = 0;
+      prevSeparator = false;
     }
-  }
-  if (ascii) return { rawCase: text, raw: text.toLowerCase() };
-  const rawCase = new Builder(text.length);
-  const raw = new Builder(text.length);
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) {
-      if ((c < 0x20 && c !== 9 && c !== 10 && c !== 13) || c === 0x7f) continue; // controls
-      rawCase.push(c);
-      raw.push(c >= 65 && c <= 90 ? c + 32 : c);
+    if (c >= 0 && isB64(c)) {
+      if (b64Start < 0) b64Start = i;
       continue;
     }
+    if (b64Start >= 0) {
+      if (i - b64Start >= MIN_B64 && base64Runs.length < MAX_B64_RUNS) {
+        let stop = i;
+        while (stop - i < 2 && text.charCodeAt(stop) === 61) stop++; // "=" padding
+        base64Runs.push(text.slice(b64Start, stop));
+      }
+      b64Start = -1;
+    }
+    if ((c >= 0x20 && c < 0x7f) || c === 9 || c === 10 || c === 13 || c < 0) continue;
+    // Something to drop or fold: flush the pending ASCII run first.
+    if (i > runStart) {
+      const run = text.slice(runStart, i);
+      rawCase += run;
+      raw += run.toLowerCase();
+    }
+    if (c < 0x80) {
+      runStart = i + 1; // C0 control or DEL: dropped
+      continue;
+    }
+    const at = i;
     const cp = text.codePointAt(i)!;
     if (cp > 0xffff) i++;
     const f = foldCodePoint(cp);
-    rawCase.pushString(f.rawCase);
-    raw.pushString(f.folded);
+    if (f.rawCase === "") {
+      if (!hiddenInWord && !isSpace(text.charCodeAt(at - 1)) && !isSpace(text.charCodeAt(i + 1))) hiddenInWord = true;
+      if (cp >= 0xe0000 && cp <= 0xe007f) hasTags = true;
+    } else if (cp >= 0x370 && cp <= 0x4ff) {
+      if (!mixedScript && (isAsciiLetter(text.charCodeAt(at - 1)) || isAsciiLetter(text.charCodeAt(i + 1)))) mixedScript = true;
+    } else if ((cp >= 0xfe00 && cp <= 0xfe0f) || (cp >= 0xe0100 && cp <= 0xe01ef)) hasVariationSelectors = true;
+    rawCase += f.rawCase;
+    raw += f.folded;
+    runStart = i + 1;
   }
-  return { rawCase: rawCase.toString(), raw: raw.toString() };
+  const facts = { hiddenInWord, mixedScript, hasTags, hasVariationSelectors, base64Runs, hexRun };
+  if (runStart === 0) return { rawCase: text, raw: text.toLowerCase(), ...facts };
+  if (n > runStart) {
+    const run = text.slice(runStart, n);
+    rawCase += run;
+    raw += run.toLowerCase();
+  }
+  return { rawCase, raw, ...facts };
 }
 
 export interface WordsView {
   /** Lowercase ASCII words separated by single spaces. */
   text: string;
+  /** A leet digit or symbol touches a letter ("1gn0re", "@ll"): worth a leet reading. */
+  leetHint: boolean;
   /** FNV-1a hash of each token, for trigger lookup without creating token strings. */
   hashes: Uint32Array;
-  /** Five or more consecutive tokens of at most 3 characters ("i g n o r e", "ig.no.re"). */
+  /** Five or more consecutive tokens of at most 2 characters ("i g n o r e", "ig.no.re.al.l"). */
   spaced: boolean;
 }
 
@@ -165,49 +218,58 @@ export function hashToken(token: string): number {
   return h >>> 0;
 }
 
-const LEET: Record<number, number> = {
-  48: 111, 49: 105, 51: 101, 52: 97, 53: 115, 54: 103, 55: 116, 56: 98, 57: 103, // 0 1 3 4 5 6 7 8 9
-  108: 105, // l -> i (so that "1" and "l" read the same)
-};
+/** Leet digits (and "l", so that "1" and "l" read the same) -> letter; 0 = none. ASCII-indexed. */
+const LEET = new Uint8Array(128);
+for (const [from, to] of Object.entries({ 0: "o", 1: "i", 3: "e", 4: "a", 5: "s", 6: "g", 7: "t", 8: "b", 9: "g", l: "i" })) {
+  LEET[from.charCodeAt(0)] = to.charCodeAt(0);
+}
 /** Symbols read as letters when glued to a letter or digit: "!gnore", "@ll", "u$". */
-const LEET_SYMBOL: Record<number, number> = { 64: 97, 36: 115, 33: 105, 124: 105, 8364: 101, 43: 116 };
-const TRAILING_SYMBOL = new Set([36, 124]); // "$", "|" also count at the end of a word
+const LEET_SYMBOL = new Uint8Array(128);
+for (const [from, to] of Object.entries({ "@": "a", $: "s", "!": "i", "|": "i", "+": "t" })) {
+  LEET_SYMBOL[from.charCodeAt(0)] = to.charCodeAt(0);
+}
+const leetOf = (c: number) => (c < 128 ? LEET[c]! : 0);
+const symbolOf = (c: number) => (c < 128 ? LEET_SYMBOL[c]! : c === 0x20ac ? 101 : 0); // "€" -> e
+/** "$" and "|" also count at the end of a word ("previou$"). */
+const isTrailingSymbol = (c: number) => c === 36 || c === 124;
 
 /**
  * Words view of a folded text. With `leet`, digits and glued symbols are read as letters
  * and "l" as "i" (rules are transformed the same way, see leetPatternSource).
  */
 export function toWordsView(raw: string, leet = false): WordsView {
-  const out = new Uint8Array(raw.length);
-  const hashes = new Uint32Array((raw.length >> 1) + 1);
+  const n = raw.length;
+  const out = new Uint8Array(n);
+  const hashes = new Uint32Array((n >> 1) + 1);
   let k = 0;
-  let n = 0;
+  let count = 0;
   let inWord = false;
   let h = FNV_OFFSET;
   let tokenLen = 0;
   let shortRun = 0;
   let spaced = false;
-  const endToken = () => {
-    hashes[n++] = h >>> 0;
-    if (tokenLen <= 3) {
-      if (++shortRun >= 5) spaced = true;
-    } else shortRun = 0;
-  };
-  for (let i = 0; i < raw.length; i++) {
-    let c = raw.charCodeAt(i);
+  let leetHint = false;
+  for (let i = 0; i <= n; i++) {
+    let c = i < n ? raw.charCodeAt(i) : 32;
     if (leet) {
-      const l = LEET[c];
-      if (l !== undefined) c = l;
+      const l = leetOf(c);
+      if (l !== 0) c = l;
       else {
-        const s = LEET_SYMBOL[c];
-        if (s !== undefined) {
+        const s = symbolOf(c);
+        if (s !== 0) {
           const next = raw.charCodeAt(i + 1);
-          const prev = raw.charCodeAt(i - 1);
-          if (isAlnum(next) || LEET_SYMBOL[next] !== undefined || (TRAILING_SYMBOL.has(c) && isAlnum(prev))) c = s;
+          if (isAlnum(next) || symbolOf(next) !== 0 || (isTrailingSymbol(c) && isAlnum(raw.charCodeAt(i - 1)))) c = s;
         }
       }
+    } else if (!leetHint && c !== 108 && c < 128) {
+      // A leet digit touching a letter ("1gn0re"), or a symbol right before one ("@ll", "!gnore").
+      const next = raw.charCodeAt(i + 1);
+      if (LEET[c] !== 0) {
+        const prev = raw.charCodeAt(i - 1);
+        if ((prev >= 97 && prev <= 122) || (next >= 97 && next <= 122)) leetHint = true;
+      } else if (LEET_SYMBOL[c] !== 0 && next >= 97 && next <= 122) leetHint = true;
     }
-    if (isAlnum(c)) {
+    if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57)) {
       if (!inWord) {
         if (k > 0) out[k++] = 32;
         inWord = true;
@@ -219,15 +281,13 @@ export function toWordsView(raw: string, leet = false): WordsView {
       tokenLen++;
     } else if (inWord) {
       inWord = false;
-      endToken();
+      hashes[count++] = h >>> 0;
+      if (tokenLen <= 2) {
+        if (++shortRun >= 5) spaced = true;
+      } else shortRun = 0;
     }
   }
-  if (inWord) endToken();
-  let text = "";
-  for (let i = 0; i < k; i += 4096) {
-    text += String.fromCharCode.apply(null, out.subarray(i, Math.min(i + 4096, k)) as unknown as number[]);
-  }
-  return { text, hashes: hashes.subarray(0, n), spaced };
+  return { text: asciiString(out.subarray(0, k)), hashes: hashes.subarray(0, count), spaced, leetHint };
 }
 
 /**
@@ -239,16 +299,20 @@ export function normalizeForMatching(text: string): string {
   return toWordsView(toRawViews(text).raw).text;
 }
 
-/** Cheap test for "letters and leet digits/symbols mixed inside a word". */
-export const LEET_HINT = /[a-z][0134578@$|!][a-z0-9]|[0134578@$|!][a-z]{2}|[a-z]{2}[0134$]/;
-
 /** Applies to rule patterns and triggers what toWordsView(…, true) applies to text. */
 export function leetPatternSource(source: string): string {
   return source.replace(/l/g, "i");
 }
 
+/** Words without their spaces (words views are ASCII). */
 export function squash(words: string): string {
-  return words.split(" ").join("");
+  const out = new Uint8Array(words.length);
+  let k = 0;
+  for (let i = 0; i < words.length; i++) {
+    const c = words.charCodeAt(i);
+    if (c !== 32) out[k++] = c;
+  }
+  return asciiString(out.subarray(0, k));
 }
 
 export function rot13(s: string): string {
@@ -257,12 +321,11 @@ export function rot13(s: string): string {
     const c = s.charCodeAt(i);
     out[i] = c >= 97 && c <= 122 ? ((c - 97 + 13) % 26) + 97 : c;
   }
-  let text = "";
-  for (let i = 0; i < out.length; i += 4096) text += String.fromCharCode.apply(null, out.subarray(i, i + 4096) as unknown as number[]);
-  return text;
+  return asciiString(out);
 }
 
 export function reverse(s: string): string {
-  // Squashed views are ASCII: no surrogate pairs to keep together.
-  return s.split("").reverse().join("");
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[s.length - 1 - i] = s.charCodeAt(i);
+  return asciiString(out);
 }

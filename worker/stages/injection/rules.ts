@@ -8,7 +8,9 @@
  * 1-2 = vocabulary attacks use and normal people use too (logged only).
  *
  * `triggers`: for "words" rules, whole tokens of which at least one must be present for the
- * regex to run at all (keeps a 10,000-character message fast); for other views, substrings.
+ * regex to run at all, and `alsoNeeds` more such groups (keeps a 10,000-character message
+ * fast: most rules never run on ordinary text); for other views, substrings. Triggers only
+ * save time: a wrong trigger list can hide a match, never create one.
  * `guard: "meta"` brings the rule down to 1 point when phrased as a developer's how-to
  * question ("how do I print the system prompt in langchain").
  */
@@ -20,6 +22,8 @@ export interface InjectionRule {
   readonly view: RuleView;
   readonly pattern: RegExp;
   readonly triggers?: readonly string[];
+  /** Further trigger groups (word rules only): each needs at least one token present too. */
+  readonly alsoNeeds?: readonly (readonly string[])[];
   readonly guard?: "meta";
 }
 
@@ -28,7 +32,9 @@ const alt = (xs: readonly string[]) => `(?:${xs.join("|")})`;
 const any = (n: number) => `(?: [a-z0-9]+){0,${n}}?`;
 /** Up to n words taken from a list. */
 const some = (xs: readonly string[], n: number) => `(?: ${alt(xs)}){0,${n}}?`;
-const first = (xs: readonly string[]) => [...new Set(xs.map((x) => x.split(" ")[0]!))];
+/** The longest word of each phrase (the rarest, roughly): what to trigger on. */
+const keys = (xs: readonly string[]) =>
+  [...new Set(xs.map((x) => x.split(" ").reduce((a, b) => (b.length > a.length ? b : a))))];
 const re = (source: string) => new RegExp(source);
 
 // --- English vocabulary --------------------------------------------------------------------
@@ -240,110 +246,120 @@ const DE_QUAL = [
 const NOT_OTHER_COMPLEMENT =
   "(?! (?:of|de|du|des|d) (?!your|ur|the system|the ai|the assistant|the developers?|the model|tes|vos|ton|votre|ta|l ia|l assistant|systeme|ia|assistant|openai|anthropic|securite|safety))";
 
-const ROLE_RULES_TRIGGERS = [...first(EN_ROLE_INTRO), ...first(FR_ROLE_INTRO)];
+const OTHER_ROLE_INTRO = [
+  "ahora eres", "a partir de ahora eres", "actua como", "finge ser", "finge que eres", "du bist jetzt",
+  "du bist nun", "ab sofort bist du", "tu so als", "spiel die rolle", "ora sei", "adesso sei",
+  "da ora in poi sei", "fingi di essere", "agisci come", "comportati come",
+];
 
 export const INJECTION_RULES: readonly InjectionRule[] = [
   // ---------------------------------------------------------------- override previous instructions
   {
-    id: "ignore_previous", weight: 7, view: "words", triggers: first(EN_IGNORE),
+    id: "ignore_previous", weight: 7, view: "words", triggers: keys(EN_IGNORE), alsoNeeds: [keys(EN_TARGET)],
     pattern: re(`\\b${alt(EN_IGNORE)}${some(EN_FILL, 4)} ${alt(EN_PRIOR)}${some(EN_FILL, 3)} ${alt(EN_TARGET)}\\b${NOT_OTHER_COMPLEMENT}`),
   },
   {
-    id: "ignore_previous", weight: 7, view: "words", triggers: first(EN_IGNORE),
+    id: "ignore_previous", weight: 7, view: "words", triggers: keys(EN_IGNORE), alsoNeeds: [keys(EN_TARGET)],
     pattern: re(`\\b${alt(EN_IGNORE)}${some(EN_FILL, 3)} ${alt(EN_TARGET)}${some(EN_FILL, 2)} ${alt(EN_AFTER)}\\b`),
   },
   {
-    id: "ignore_previous_tasks", weight: 6, view: "words", triggers: first(EN_IGNORE),
+    id: "ignore_previous_tasks", weight: 6, view: "words", triggers: keys(EN_IGNORE), alsoNeeds: [["tasks", "task", "assignments", "assignment", "information", "conversation", "context", "content", "text"]],
     pattern: re(`\\b${alt(EN_IGNORE)}(?: about)?(?: all| every| any| the| your| of){0,3} (?:previous|prior|above|preceding|earlier|former|old) (?:tasks|task|assignments|assignment|information|conversation|context|content|text)\\b`),
   },
   {
-    id: "forget_everything", weight: 5, view: "words", triggers: ["ignore", "forget", "disregard", "ignoring", "forgetting", "disregarding"],
+    id: "forget_everything", weight: 5, view: "words", triggers: ["ignore", "forget", "disregard", "ignoring", "forgetting", "disregarding"], alsoNeeds: [["all", "everything", "anything"]],
     pattern: re(`\\b(?:ignore|ignoring|forget|forgetting|disregard|disregarding)(?: about)? (?:all|everything|anything|all of this|all of that|all that)\\b${any(5)} (?:before|above|previously|earlier|so far|until now|up to now|prior to this|preceding|that came before|you know|you were told|you have been told|you ve been told|you were given)\\b`),
   },
   {
-    id: "forget_everything_weak", weight: 2, view: "words", triggers: ["forget", "ignore"],
+    id: "forget_everything", weight: 2, view: "words", triggers: ["forget", "ignore"], alsoNeeds: [["everything", "all"]],
     pattern: re(`\\b(?:forget|ignore) (?:everything|all of this|all that)\\b`),
   },
   {
+    // "Ignore the above": the classic opener, but also "ignore the above error" in a chat.
+    id: "ignore_above", weight: 4, view: "words", triggers: ["ignore", "disregard", "forget"],
+    alsoNeeds: [["above", "foregoing", "preceding", "previous", "prior"]],
+    pattern: /\b(?:ignore|disregard|forget)(?: all| everything| anything)?(?: of)?(?: the| what s| what is| what was| that| this)? (?:above|foregoing|(?:preceding|previous|prior) (?:text|message|messages|content|input|prompt|conversation|lines|paragraph))\b/,
+  },
+  {
     id: "bypass_rules", weight: 6, view: "words",
-    triggers: ["bypass", "circumvent", "disable", "deactivate", "turn", "switch", "remove", "lift", "break", "evade", "get", "work", "override", "ignore", "suspend", "forget", "abandon", "violate", "escape", "drop", "ditch"],
+    triggers: ["bypass", "circumvent", "disable", "deactivate", "turn", "switch", "remove", "lift", "break", "evade", "around", "override", "ignore", "suspend", "forget", "abandon", "violate", "escape", "drop", "ditch"], alsoNeeds: [["your", "ur", "its"]],
     pattern: re(`\\b(?:bypass|circumvent|disable|deactivate|turn off|switch off|remove|lift|break|evade|get around|work around|override|ignore|suspend|forget|abandon|violate|escape|drop|ditch)(?: all| any| of| the| all of){0,2} (?:your|ur|its) (?:own )?(?:safety |content |ethical |moral |built in |internal |default |current |programmed |existing |usual )?(?:rules|restrictions|filters|filter|limitations|limits|safeguards|guardrails|guidelines|programming|content policy|content policies|policies|policy|censorship|moderation|protocols|constraints|ethics|morals|principles|training|alignment|conditioning|instructions|directives|prompt|system prompt)\\b`),
   },
   {
     id: "bypass_safety", weight: 4, view: "words",
-    triggers: ["bypass", "circumvent", "disable", "deactivate", "turn", "evade", "get", "override", "ignore", "remove"],
+    triggers: ["bypass", "circumvent", "disable", "deactivate", "turn", "evade", "around", "override", "ignore", "remove"], alsoNeeds: [["safety", "content", "ethical", "moral", "openai", "anthropic"]],
     pattern: re(`\\b(?:bypass|circumvent|disable|deactivate|turn off|evade|get around|override|ignore|remove)(?: all| any| the| of){0,2} (?:ai |model |chatbot |assistant )?(?:safety|content|ethical|moral|openai|anthropic) (?:filters|filter|guidelines|restrictions|rules|policies|policy|safeguards|guardrails|protocols|measures|moderation|training)\\b`),
   },
   {
-    id: "fr_ignore_previous", weight: 7, view: "words", triggers: first(FR_IGNORE),
+    id: "fr_ignore_previous", weight: 7, view: "words", triggers: keys(FR_IGNORE), alsoNeeds: [keys(FR_TARGET)],
     pattern: re(`\\b${alt(FR_IGNORE)}${some(FR_DET, 3)} ${alt(FR_POSSESSIVE)}${some(FR_DET, 2)}(?: ${alt(FR_QUAL)})? ${alt(FR_TARGET)}\\b${NOT_OTHER_COMPLEMENT}`),
   },
   {
-    id: "fr_ignore_previous", weight: 7, view: "words", triggers: first(FR_IGNORE),
+    id: "fr_ignore_previous", weight: 7, view: "words", triggers: keys(FR_IGNORE), alsoNeeds: [keys(FR_TARGET)],
     pattern: re(`\\b${alt(FR_IGNORE)}${some(FR_DET, 3)} ${alt(FR_TARGET)}${any(2)} ${alt(FR_QUAL)}\\b`),
   },
   {
-    id: "fr_ignore_previous", weight: 7, view: "words", triggers: first(FR_IGNORE),
+    id: "fr_ignore_previous", weight: 7, view: "words", triggers: keys(FR_IGNORE), alsoNeeds: [keys(FR_TARGET)],
     pattern: re(`\\b${alt(FR_IGNORE)}${some(FR_DET, 3)} (?:precedentes|anterieures|premieres|anciennes) ${alt(FR_TARGET)}\\b${NOT_OTHER_COMPLEMENT}`),
   },
   {
-    id: "fr_forget_everything", weight: 6, view: "words", triggers: ["oublie", "oubliez", "ignore", "ignorez", "efface", "effacez"],
+    id: "fr_forget_everything", weight: 6, view: "words", triggers: ["oublie", "oubliez", "ignore", "ignorez", "efface", "effacez"], alsoNeeds: [["tout"]],
     pattern: re(`\\b(?:oublie|oubliez|ignore|ignorez|efface|effacez)(?: absolument| donc| maintenant)? tout(?: ce)? (?:qu on (?:t|vous) a (?:dit|donne|appris|demande|ecrit)|qui precede|qui a ete dit|ce qui precede|avant|ci dessus|plus haut|precedemment|jusqu ici|jusqu a present|ce que tu sais|que tu sais|ce que tu as appris|que tu as appris|tes instructions|vos instructions)\\b`),
   },
   {
-    id: "fr_forget_everything_weak", weight: 2, view: "words", triggers: ["oublie", "oubliez"],
+    id: "fr_forget_everything", weight: 2, view: "words", triggers: ["oublie", "oubliez"], alsoNeeds: [["tout"]],
     pattern: re(`\\b(?:oublie|oubliez) tout\\b`),
   },
   {
     id: "fr_bypass_rules", weight: 6, view: "words",
-    triggers: ["contourne", "contournez", "contourner", "desactive", "desactivez", "desactiver", "supprime", "supprimez", "leve", "levez", "enleve", "enlevez", "retire", "retirez", "outrepasse", "outrepasser", "ignore", "ignorez", "enfreins", "enfreignez", "viole", "violez", "oublie", "oubliez"],
+    triggers: ["contourne", "contournez", "contourner", "desactive", "desactivez", "desactiver", "supprime", "supprimez", "leve", "levez", "enleve", "enlevez", "retire", "retirez", "outrepasse", "outrepasser", "ignore", "ignorez", "enfreins", "enfreignez", "viole", "violez", "oublie", "oubliez"], alsoNeeds: [["tes", "vos", "ton", "votre", "ta"]],
     pattern: re(`\\b(?:contourne|contournez|contourner|desactive|desactivez|desactiver|supprime|supprimez|leve|levez|enleve|enlevez|retire|retirez|outrepasse|outrepasser|ignore|ignorez|enfreins|enfreignez|viole|violez|oublie|oubliez)(?: toutes| tous| donc| maintenant){0,2} (?:tes|vos|ton|votre|ta) (?:propres )?(?:regles|restrictions|filtres|limites|limitations|protections|garde fous|consignes de securite|directives|censure|securites|barrieres|principes|valeurs|programmation|contraintes|instructions|consignes)\\b`),
   },
   {
-    id: "es_it_ignore_previous", weight: 7, view: "words", triggers: first(ES_IT_IGNORE),
+    id: "es_it_ignore_previous", weight: 7, view: "words", triggers: keys(ES_IT_IGNORE), alsoNeeds: [keys(ES_IT_TARGET)],
     pattern: re(`\\b${alt(ES_IT_IGNORE)}${some(ES_IT_DET, 3)} ${alt(ES_IT_TARGET)} ${alt(ES_IT_QUAL)}\\b`),
   },
   {
-    id: "es_it_ignore_previous", weight: 7, view: "words", triggers: first(ES_IT_IGNORE),
+    id: "es_it_ignore_previous", weight: 7, view: "words", triggers: keys(ES_IT_IGNORE), alsoNeeds: [keys(ES_IT_TARGET)],
     pattern: re(`\\b${alt(ES_IT_IGNORE)}(?: todas| todos| tutte| tutti)? (?:tus|tue|tuoi|las|le|i) (?:instrucciones|indicaciones|reglas|istruzioni|indicazioni|regole|prompt)\\b`),
   },
   {
-    id: "es_it_forget_everything", weight: 6, view: "words", triggers: ["olvida", "olvide", "olvidad", "dimentica", "dimenticate", "ignora"],
+    id: "es_it_forget_everything", weight: 6, view: "words", triggers: ["olvida", "olvide", "olvidad", "dimentica", "dimenticate", "ignora"], alsoNeeds: [["todo", "tutto"]],
     pattern: re(`\\b(?:olvida|olvide|olvidad|dimentica|dimenticate|ignora) (?:todo|tutto)(?: lo| quello)?(?: que| che)?${any(4)} (?:antes|anterior|anteriormente|arriba|prima|sopra|precedente|precedentemente|finora|hasta ahora)\\b`),
   },
   {
-    id: "de_ignore_previous", weight: 7, view: "words", triggers: first(DE_IGNORE),
+    id: "de_ignore_previous", weight: 7, view: "words", triggers: keys(DE_IGNORE), alsoNeeds: [keys(DE_TARGET)],
     pattern: re(`\\b${alt(DE_IGNORE)}${some(DE_DET, 3)} ${alt(DE_QUAL)}${some(DE_DET, 2)} ${alt(DE_TARGET)}\\b`),
   },
   {
-    id: "de_forget_everything", weight: 6, view: "words", triggers: ["vergiss", "vergesst", "vergesse", "ignoriere", "ignorier"],
+    id: "de_forget_everything", weight: 6, view: "words", triggers: ["vergiss", "vergesst", "vergesse", "ignoriere", "ignorier"], alsoNeeds: [["alles", "all"]],
     pattern: re(`\\b(?:vergiss|vergesst|vergesse|ignoriere|ignorier) (?:alles|all das)(?: was)?${any(4)} (?:davor|vorher|bisher|zuvor|oben|gesagt|gesagt wurde|bis jetzt|bislang)\\b`),
   },
 
   // ---------------------------------------------------------------- role override / persona
   {
-    id: "role_override", weight: 7, view: "words", triggers: ROLE_RULES_TRIGGERS,
+    id: "role_override", weight: 7, view: "words", triggers: keys(EN_ROLE_INTRO), alsoNeeds: [["unrestricted", "unfiltered", "uncensored", "unmoderated", "unaligned", "unlimited", "unbound", "unchained", "unshackled", "jailbroken", "jailbreak", "rogue", "evil", "amoral", "immoral", "unethical", "malicious", "developer", "god", "free", "freed", "without", "no", "longer", "not", "anything", "does", "doesn"]],
     pattern: re(`\\b${alt(EN_ROLE_INTRO)}${any(4)} (?:an? |the )?${alt(EN_PERSONA_EVIL)}\\b`),
   },
   {
-    id: "role_override_ai", weight: 3, view: "words", triggers: first(EN_OVERRIDE_INTRO),
+    id: "role_override_ai", weight: 3, view: "words", triggers: keys(EN_OVERRIDE_INTRO), alsoNeeds: [["ai", "assistant", "chatbot", "model", "llm", "chatgpt", "gpt", "language"]],
     pattern: re(`\\b${alt(EN_OVERRIDE_INTRO)}${any(2)} ${alt(EN_PERSONA_AI)}\\b`),
   },
   {
-    id: "role_intro", weight: 1, view: "words", triggers: ROLE_RULES_TRIGGERS,
-    pattern: re(`\\b${alt([...EN_ROLE_INTRO, ...FR_ROLE_INTRO, "ahora eres", "a partir de ahora eres", "actua como", "finge ser", "finge que eres", "du bist jetzt", "du bist nun", "ab sofort bist du", "tu so als", "spiel die rolle", "ora sei", "adesso sei", "da ora in poi sei", "fingi di essere", "agisci come", "comportati come"])}\\b`),
+    id: "role_intro", weight: 1, view: "words", triggers: keys([...EN_ROLE_INTRO, ...FR_ROLE_INTRO, ...OTHER_ROLE_INTRO]),
+    pattern: re(`\\b${alt([...EN_ROLE_INTRO, ...FR_ROLE_INTRO, ...OTHER_ROLE_INTRO])}\\b`),
   },
   {
-    id: "fr_role_override", weight: 7, view: "words", triggers: first(FR_ROLE_INTRO),
+    id: "fr_role_override", weight: 7, view: "words", triggers: keys(FR_ROLE_INTRO), alsoNeeds: [["sans", "non", "debride", "debridee", "libere", "liberee", "libre", "jailbreake", "jailbreakee", "mode", "ia", "assistant"]],
     pattern: re(`\\b${alt(FR_ROLE_INTRO)}${any(4)} ${alt(FR_PERSONA_EVIL)}`),
   },
   {
-    id: "fr_role_override_ai", weight: 3, view: "words", triggers: first(FR_OVERRIDE_INTRO),
+    id: "fr_role_override_ai", weight: 3, view: "words", triggers: keys(FR_OVERRIDE_INTRO), alsoNeeds: [["ia", "intelligence", "assistant", "chatbot", "modele", "chatgpt"]],
     pattern: re(`\\b${alt(FR_OVERRIDE_INTRO)}${any(2)} ${alt(FR_PERSONA_AI)}\\b`),
   },
   {
     id: "es_it_de_role_override", weight: 7, view: "words",
-    triggers: ["ahora", "a", "actua", "finge", "du", "ab", "tu", "spiel", "ora", "adesso", "da", "fingi", "agisci", "comportati", "handle", "agiere"],
+    triggers: ["eres", "actua", "finge", "bist", "so", "rolle", "handle", "agiere", "sei", "fingi", "agisci", "comportati"], alsoNeeds: [["sin", "ohne", "senza", "uneingeschrankt", "unzensiert", "libre", "libero"]],
     pattern: re(`\\b(?:ahora eres|a partir de ahora eres|actua como|finge ser|finge que eres|du bist jetzt|du bist nun|ab sofort bist du|tu so als waerst du|tu so als warst du|spiel die rolle|handle als|agiere als|ora sei|adesso sei|da ora in poi sei|fingi di essere|agisci come|comportati come)${any(4)} (?:sin (?:ninguna |ningun )?(?:restricciones|restriccion|limites|filtros|censura|reglas|etica)|ohne (?:jegliche |irgendwelche )?(?:einschrankungen|regeln|filter|zensur|grenzen|ethik|moral|richtlinien)|senza (?:alcuna |nessuna |nessun )?(?:restrizioni|limiti|filtri|censura|regole|etica)|uneingeschrankt|unzensiert|sin censura|libre de|libero da)`),
   },
   {
@@ -351,105 +367,105 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     pattern: /\bDAN\b/,
   },
   {
-    id: "dan_persona", weight: 4, view: "words", triggers: [...ROLE_RULES_TRIGGERS, "you", "your", "call", "enable", "activate", "enter", "switch", "stands", "tu", "ton", "appelle"],
+    id: "dan_persona", weight: 4, view: "words", triggers: ["dan"],
     pattern: re(`\\b(?:${alt(EN_ROLE_INTRO)}|${alt(FR_ROLE_INTRO)}|you are|you re|your name is|call yourself|enable|activate|enter|switch to|tu es|ton nom est|tu t appelles|appelle toi)(?: now| maintenant)?(?: a| an| the| le| la)? dan\\b|\\bdan (?:mode|prompt|jailbreak)\\b|\\bmode dan\\b`),
   },
   {
-    id: "do_anything_now", weight: 7, view: "words", triggers: ["anything", "importe"],
+    id: "do_anything_now", weight: 7, view: "words", triggers: ["anything", "importe"], alsoNeeds: [["now", "maintenant"]],
     pattern: /\b(?:do anything now|peux tout faire maintenant|faire n importe quoi maintenant)\b/,
   },
   {
-    id: "can_do_anything", weight: 2, view: "words", triggers: ["anything", "tout"],
+    id: "can_do_anything", weight: 2, view: "words", triggers: ["anything", "tout"], alsoNeeds: [["can", "peux"]],
     pattern: /\b(?:you can do anything|can now do anything|tu peux tout faire|tu peux desormais tout faire)\b/,
   },
 
   // ---------------------------------------------------------------- system prompt extraction
   {
-    id: "system_prompt_leak", weight: 6, view: "words", triggers: first(EN_LEAK), guard: "meta",
+    id: "system_prompt_leak", weight: 6, view: "words", triggers: keys(EN_LEAK), alsoNeeds: [["your", "ur", "yours"], keys(EN_PROMPT)], guard: "meta",
     pattern: re(`\\b${alt(EN_LEAK)}${some(EN_LEAK_FILL, 3)} (?:your|ur|yours)(?: own| entire| full| complete| exact| whole| original| initial| first| hidden| secret| internal| real| actual| underlying| current| verbatim){0,2} ${alt(EN_PROMPT)}\\b(?! (?:on|for|about|to|regarding) )`),
   },
   {
-    id: "system_prompt_leak", weight: 7, view: "words", triggers: first(EN_LEAK), guard: "meta",
+    id: "system_prompt_leak", weight: 7, view: "words", triggers: keys(EN_LEAK), alsoNeeds: [["system", "hidden", "secret", "internal", "developer", "confidential", "pre", "preset", "underlying", "initial", "original"]], guard: "meta",
     pattern: re(`\\b${alt(EN_LEAK)}${some(EN_LEAK_FILL, 3)} (?:the|this|that|your|ur|its)(?: full| entire| complete| exact| whole| original| current| real| actual){0,2} (?:(?:system|hidden|secret|internal|developer|confidential|pre|preset|underlying|initial|original) (?:prompt|prompts|message|instructions|directives)|system rules|system guidelines)\\b`),
   },
   {
-    id: "system_prompt_leak", weight: 6, view: "words", triggers: ["what", "whats"], guard: "meta",
+    id: "system_prompt_leak", weight: 6, view: "words", triggers: ["what", "whats"], alsoNeeds: [["your", "ur"]], guard: "meta",
     pattern: re(`\\b(?:what (?:is|are|s|were|was)|whats) (?:your|ur)(?: exact| full| original| initial| current| hidden| secret| real| actual){0,2} (?:system prompt|prompt|prompts|instructions|system instructions|system message|initial prompt|directives|programming|pre prompt|initial instructions|original instructions|hidden instructions|secret instructions)\\b`),
   },
   {
-    id: "ask_rules", weight: 3, view: "words", triggers: ["what", "whats", "tell", "list"],
+    id: "ask_rules", weight: 3, view: "words", triggers: ["what", "whats", "tell", "list"], alsoNeeds: [["your", "ur"]],
     pattern: /\b(?:what (?:is|are|s)|whats|tell me|list) (?:all )?(?:your|ur) (?:rules|guidelines|restrictions|limitations|constraints|policies)\b/,
   },
   {
-    id: "ask_system_prompt", weight: 3, view: "words", triggers: ["what", "whats"], guard: "meta",
+    id: "ask_system_prompt", weight: 3, view: "words", triggers: ["what", "whats"], alsoNeeds: [["system", "hidden", "initial"]], guard: "meta",
     pattern: /\b(?:what (?:is|are|s|was)|whats) (?:the|this) (?:system prompt|system message|system instructions|hidden prompt|initial prompt)\b/,
   },
   {
-    id: "ask_what_told", weight: 4, view: "words", triggers: ["what", "how"],
+    id: "ask_what_told", weight: 4, view: "words", triggers: ["told", "instructed", "programmed", "prompted"], alsoNeeds: [["what", "how"]],
     pattern: /\b(?:what (?:were|have) you (?:been )?(?:told|instructed|programmed)|how (?:were|have) you (?:been )?(?:instructed|programmed|prompted))\b/,
   },
   {
     id: "reveal_prompt", weight: 6, view: "words", guard: "meta",
-    triggers: ["reveal", "disclose", "leak", "expose", "divulge", "exfiltrate", "dump"],
+    triggers: ["reveal", "disclose", "leak", "expose", "divulge", "exfiltrate", "dump"], alsoNeeds: [["prompt", "prompts", "instructions", "message", "directives", "guidelines", "configuration"]],
     pattern: re(`\\b(?:reveal|disclose|leak|expose|divulge|exfiltrate|dump)${any(3)} (?:prompt|prompts|instructions|system message|directives|guidelines|configuration|secret instructions|hidden instructions|system prompt)\\b`),
   },
   {
     id: "repeat_above", weight: 4, view: "words",
-    triggers: ["repeat", "print", "output", "write", "copy", "recite", "echo", "reproduce", "show", "display", "return", "paste", "type"],
+    triggers: ["above", "before", "far", "prior", "start", "beginning", "top"], alsoNeeds: [["repeat", "print", "output", "write", "copy", "recite", "echo", "reproduce", "show", "display", "return", "paste", "type"]],
     pattern: /\b(?:repeat|print|output|write|copy|recite|echo|reproduce|show|display|return|paste|type)(?: out| back)?(?: me)? (?:all |everything |every word |each word |the (?:text|words|content|contents|message|messages|lines|line|sentences|sentence|instructions|prompt|conversation|paragraph) |what is |what s |what was |everything that s |everything that is |everything that was )?(?:written |said |stated |listed |given |provided |shown |mentioned |typed |you were given |you have been given )?(?:above|before this|before that|so far|prior to this|at the (?:start|beginning|top)|from the (?:start|beginning|top))\b/,
   },
   {
-    id: "repeat_starting_with", weight: 3, view: "words", triggers: ["starting", "beginning", "that", "which"],
+    id: "repeat_starting_with", weight: 3, view: "words", triggers: ["starting", "beginning", "starts", "begins"], alsoNeeds: [["you", "your", "system", "i"]],
     pattern: /\b(?:starting|beginning|that (?:starts|begins)|which (?:starts|begins)) with (?:you are|your instructions|the words you are|i am a|system)\b/,
   },
   {
-    id: "fr_system_prompt_leak", weight: 6, view: "words", triggers: first(FR_LEAK), guard: "meta",
+    id: "fr_system_prompt_leak", weight: 6, view: "words", triggers: keys(FR_LEAK), alsoNeeds: [["ton", "tes", "votre", "vos", "ta"], keys(FR_PROMPT)], guard: "meta",
     pattern: re(`\\b${alt(FR_LEAK)}(?: moi| nous)?(?: donc| maintenant| exactement| mot pour mot| tout| toutes)?(?: le contenu de| le texte de| la liste de| une copie de)? (?:ton|tes|votre|vos|ta) (?:propre |propres |exact |exactes |veritable |veritables |vrai |vraies )?${alt(FR_PROMPT)}\\b(?! (?:pour|sur|de cuisine|de montage|concernant) )`),
   },
   {
-    id: "fr_system_prompt_leak", weight: 7, view: "words", triggers: first(FR_LEAK), guard: "meta",
+    id: "fr_system_prompt_leak", weight: 7, view: "words", triggers: keys(FR_LEAK), alsoNeeds: [["systeme", "initial", "initiales", "origine", "cachees", "cache", "secret", "secretes", "internes", "interne", "depart", "base"]], guard: "meta",
     pattern: re(`\\b${alt(FR_LEAK)}(?: moi| nous)?(?: donc| maintenant| exactement| mot pour mot| tout)?(?: le contenu de| le texte de)? (?:le|la|les|ton|tes|votre|vos|ta) (?:prompt|message|instructions|consignes|directives|regles) (?:systeme|du systeme|initial|initiales|d origine|cachees|cache|secret|secretes|internes|interne|de depart|de base)\\b`),
   },
   {
-    id: "fr_system_prompt_leak", weight: 6, view: "words", triggers: ["quelles", "quel", "quelle", "c", "quels"],
+    id: "fr_system_prompt_leak", weight: 6, view: "words", triggers: ["tes", "vos", "ton", "votre", "ta"], alsoNeeds: [["quelles", "quel", "quelle", "quoi"]],
     pattern: /\b(?:quelles? (?:sont|etaient|est) (?:tes|vos|ton|votre|ta)(?: vraies| veritables| exactes| propres)? (?:instructions|consignes|directives|prompt|prompt systeme|instructions systeme|consignes systeme|instructions initiales|consignes initiales|programmation)|quel est (?:ton|votre) (?:prompt|prompt systeme|message systeme|vrai prompt)|c est quoi (?:ton|tes|votre|vos) (?:prompt|instructions|consignes|prompt systeme))\b/,
   },
   {
-    id: "fr_ask_rules", weight: 3, view: "words", triggers: ["quelles", "quels", "c"],
+    id: "fr_ask_rules", weight: 3, view: "words", triggers: ["tes", "vos"], alsoNeeds: [["quelles", "quels", "quelle", "quel", "quoi"]],
     pattern: /\b(?:quel(?:le)?s? (?:sont|etaient) (?:tes|vos) (?:regles|limites|restrictions|contraintes|interdits)|c est quoi (?:tes|vos) (?:regles|limites|restrictions))\b/,
   },
   {
-    id: "fr_ask_system_prompt", weight: 3, view: "words", triggers: ["quel", "quelles", "c"], guard: "meta",
+    id: "fr_ask_system_prompt", weight: 3, view: "words", triggers: ["systeme", "initial", "initiales"], alsoNeeds: [["quel", "quelles", "quoi"]], guard: "meta",
     pattern: /\b(?:quel est le (?:prompt systeme|message systeme|prompt initial)|quelles sont les (?:instructions systeme|consignes systeme|instructions initiales)|c est quoi le prompt systeme)\b/,
   },
   {
     id: "fr_reveal_prompt", weight: 6, view: "words", guard: "meta",
-    triggers: ["revele", "revelez", "reveler", "devoile", "devoilez", "devoiler", "divulgue", "divulguez", "divulguer"],
+    triggers: ["revele", "revelez", "reveler", "devoile", "devoilez", "devoiler", "divulgue", "divulguez", "divulguer"], alsoNeeds: [["prompt", "instructions", "consignes", "directives", "regles", "configuration", "message"]],
     pattern: re(`\\b(?:revele|revelez|reveler|devoile|devoilez|devoiler|divulgue|divulguez|divulguer)(?: moi| nous)?${any(3)} (?:prompt|instructions|consignes|directives|regles|configuration|message systeme|prompt systeme)\\b`),
   },
   {
     id: "fr_repeat_above", weight: 4, view: "words",
-    triggers: ["repete", "repetez", "recopie", "recopiez", "reecris", "reecrivez", "cite", "citez", "affiche", "affichez", "imprime"],
+    triggers: ["dessus", "haut", "avant", "debut"], alsoNeeds: [["repete", "repetez", "recopie", "recopiez", "reecris", "reecrivez", "cite", "citez", "affiche", "affichez", "imprime"]],
     pattern: /\b(?:repete|repetez|recopie|recopiez|reecris|reecrivez|cite|citez|affiche|affichez|imprime)(?: moi)?(?: tout| mot pour mot| exactement)?(?: le texte| les mots| le message| tout ce qui est| ce qui est| ce qui a ete| tout ce qui a ete)?(?: ecrit| dit| indique)? (?:ci dessus|plus haut|au dessus|avant ce message|au debut de (?:la|cette) conversation)\b/,
   },
   {
     id: "es_it_de_system_prompt_leak", weight: 6, view: "words",
-    triggers: ["muestra", "muestrame", "dime", "revela", "ensena", "ensename", "imprime", "escribe", "cuales", "cual", "zeig", "zeige", "nenne", "gib", "verrate", "wiederhole", "drucke", "schreib", "schreibe", "was", "mostra", "mostrami", "dimmi", "rivela", "scrivi", "stampa", "quali", "qual"],
+    triggers: ["tu", "tus", "deinen", "deine", "dein", "tuo", "tuoi", "tue"], alsoNeeds: [["prompt", "instrucciones", "indicaciones", "mensaje", "reglas", "systemprompt", "system", "anweisungen", "instruktionen", "vorgaben", "systemanweisungen", "istruzioni", "indicazioni", "regole"]],
     pattern: /\b(?:(?:muestra|muestrame|dime|revela|ensena|ensename|imprime|escribe)(?: me)? (?:tu|tus) (?:prompt|instrucciones|indicaciones|mensaje del sistema|reglas)|cuales son tus (?:instrucciones|indicaciones|prompt)|cual es tu prompt|(?:zeig|zeige|nenne|gib|verrate|wiederhole|drucke|schreib|schreibe)(?: mir)? (?:deinen|deine|dein) (?:system ?prompt|systemprompt|anweisungen|instruktionen|prompt|vorgaben|systemanweisungen)|was (?:ist|sind) (?:dein|deine) (?:system ?prompt|systemprompt|anweisungen|instruktionen|prompt)|(?:mostra|mostrami|dimmi|rivela|scrivi|stampa)(?: mi)? (?:il tuo|i tuoi|le tue) (?:prompt|istruzioni|indicazioni|regole)|quali sono le tue istruzioni|qual e il tuo prompt)\b/,
   },
   {
-    id: "system_prompt_mention", weight: 1, view: "words", triggers: ["system", "initial", "hidden", "prompt", "consignes", "message", "instructions", "systemprompt"],
+    id: "system_prompt_mention", weight: 1, view: "words", triggers: ["system", "systeme", "initial", "hidden", "systemprompt"], alsoNeeds: [["prompt", "message", "instructions", "consignes", "systemprompt"]],
     pattern: /\b(?:system prompt|system message|system instructions|initial prompt|hidden prompt|prompt systeme|consignes systeme|message systeme|instructions systeme|systemprompt)\b/,
   },
 
   // ---------------------------------------------------------------- jailbreak vocabulary
   {
-    id: "developer_mode", weight: 2, view: "words", triggers: ["developer", "dev", "god", "sudo", "admin", "developpeur", "developper", "dieu", "mode"],
+    id: "developer_mode", weight: 2, view: "words", triggers: ["mode"], alsoNeeds: [["developer", "dev", "god", "sudo", "developpeur", "developper", "dieu", "admin", "administrateur"]],
     pattern: /\b(?:(?:developer|dev|god|sudo) mode|mode (?:developpeur|developper|dev|dieu|admin|administrateur))\b/,
   },
   {
     id: "developer_mode_ai", weight: 5, view: "words",
-    triggers: ["chatgpt", "gpt", "claude", "gemini", "assistant", "ai", "llm", "chatbot", "you", "act", "pretend", "simulate", "developer", "dev", "god", "tu", "ia", "passe", "active", "bascule", "mode"],
+    triggers: ["mode"], alsoNeeds: [["developer", "dev", "god", "sudo", "developpeur", "developper", "dieu", "admin", "administrateur", "sans", "non", "libre", "jailbreak"]],
     pattern: /\b(?:(?:chatgpt|gpt|claude|gemini|assistant|ai|llm|chatbot|you are|you re|you will be|you ll be|act as|pretend to be|simulate)(?: [a-z0-9]+){0,4}? (?:with |in |into |on )?(?:developer|dev|god|sudo) mode|(?:developer|dev|god) mode (?:enabled|activated|is on|output|response|responses|engaged)|(?:tu es|tu passes|passe|passes|tu bascules|bascule|tu entres|entre|active|activez|mets toi)(?: maintenant| desormais)? en mode (?:developpeur|developper|dev|dieu|admin|administrateur|sans (?:filtre|restriction|limite|censure)s?|non censure|libre|jailbreak)|mode (?:developpeur|dieu) (?:active|activee|enclenche|on))\b/,
   },
   {
@@ -457,16 +473,16 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     pattern: /\b(?:jailbreak|jailbreaks|jailbreaking|jailbroken|jailbreaked|jailbreaker|jailbreake|jailbreakee)\b/,
   },
   {
-    id: "jailbreak_ai", weight: 6, view: "words", triggers: ["jailbreak", "jailbroken", "jailbreake", "jailbreakee", "you", "chatgpt", "assistant", "ai", "model", "tu", "ia"],
+    id: "jailbreak_ai", weight: 6, view: "words", triggers: ["jailbreak", "jailbroken", "jailbreake", "jailbreakee"],
     pattern: /\b(?:jailbreak (?:mode|prompt|yourself|the (?:ai|assistant|model|bot|chatbot|system|llm)|chatgpt|claude|gpt)|(?:you|chatgpt|assistant|the ai|model) (?:are|re|is|have been|has been|will be) (?:now )?jailbroken|jailbroken (?:ai|mode|assistant|version|chatbot|model|llm)|tu es (?:maintenant |desormais )?jailbreake?e?|mode jailbreak|ia jailbreakee?)\b/,
   },
   {
-    id: "no_restrictions", weight: 2, view: "words", triggers: ["no", "without", "free", "zero", "devoid", "unbound", "not", "sans", "aucune", "aucun"],
+    id: "no_restrictions", weight: 2, view: "words", triggers: [...keys(RESTRICTIONS), ...keys(FR_RESTRICTIONS)], alsoNeeds: [["no", "without", "free", "zero", "devoid", "unbound", "bound", "sans", "aucune", "aucun"]],
     pattern: re(`\\b(?:(?:no|without|free of|free from|zero|with no|devoid of|unbound by|not bound by)(?: any)?(?: [a-z]+)? ${alt(RESTRICTIONS)}|sans (?:aucune |aucun |plus de )?${alt(FR_RESTRICTIONS)})\\b`),
   },
   {
     id: "respond_unrestricted", weight: 3, view: "words",
-    triggers: ["answer", "respond", "reply", "talk", "speak", "act", "behave", "operate", "write", "generate", "output", "continue", "tell", "reponds", "repondez", "reponse", "agis", "parle", "ecris", "reponses"],
+    triggers: ["without", "no", "free", "regardless", "ignoring", "disregarding", "bound", "unbound", "sans"], alsoNeeds: [["answer", "respond", "reply", "talk", "speak", "act", "behave", "operate", "write", "generate", "output", "continue", "tell", "reponds", "repondez", "reponse", "reponses", "agis", "parle", "ecris"]],
     pattern: re(`\\b(?:(?:answer|respond|reply|talk|speak|act|behave|operate|write|generate|output|continue|tell me)${any(5)} (?:without|with no|free of|free from|regardless of|ignoring|disregarding|not bound by|unbound by)(?: any| your| the| all| all your| all of your)? (?:[a-z]+ )?(?:${alt(AI_RESTRICTIONS)}|your (?:rules|restrictions|limits|limitations|training|policies|constraints|boundaries))|(?:reponds|repondez|reponse|reponses|agis|parle|ecris)${any(5)} sans (?:aucune |aucun |tes |vos |la moindre )?(?:filtres|filtre|censure|ethique|morale|garde fous|tabous|tes regles|tes restrictions|tes limites|restrictions|limites))\\b`),
   },
   {
@@ -475,58 +491,58 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     pattern: /\b(?:(?:unrestricted|unfiltered|uncensored|unmoderated|unaligned|jailbroken|unchained|unshackled|unbound|amoral|unlimited) (?:ai|assistant|chatbot|bot|llm|gpt|chatgpt|persona|mode|language model)|ia (?:non censuree|non filtree|sans filtre|sans restriction|sans restrictions|sans limites|debridee|liberee))\b/,
   },
   {
-    id: "system_override", weight: 6, view: "words", triggers: ["system", "override", "overide"],
+    id: "system_override", weight: 6, view: "words", triggers: ["override", "overide"], alsoNeeds: [["system", "mode", "protocol", "activated", "enabled", "engaged", "command", "sequence"]],
     pattern: /\b(?:system (?:override|overide)|override (?:mode|protocol|activated|enabled|engaged|command|sequence) (?:activated|enabled|engaged|initiated|on))\b/,
   },
   {
-    id: "admin_override", weight: 4, view: "words", triggers: ["admin", "administrator", "root", "sudo", "developer", "security", "safety", "emergency", "master", "god", "override", "mode"],
+    id: "admin_override", weight: 4, view: "words", triggers: ["override", "mode"], alsoNeeds: [["admin", "administrator", "root", "sudo", "developer", "security", "safety", "emergency", "master", "god", "mode", "protocol", "code", "administrateur", "superutilisateur"]],
     pattern: /\b(?:(?:admin|administrator|root|sudo|developer|security|safety|emergency|master|god) override|override (?:mode|protocol|code)|mode (?:admin|administrateur|superutilisateur) (?:active|activee))\b/,
   },
   {
     id: "new_instructions", weight: 4, view: "words",
-    triggers: ["your", "the", "these", "follow", "focus", "concentrate", "move", "proceed", "updated", "nouvelles", "tes", "voici", "suis", "ta", "nouvelle", "neue", "nuevas", "nuove"],
+    triggers: ["new", "updated", "nouvelles", "nouvelle", "neue", "nuevas", "nuove"],
     pattern: /\b(?:(?:your|the|these|follow (?:these|the|my)) new (?:instructions|directives|system prompt|orders|programming)|(?:focus on|concentrate on|move on to|proceed with|proceed to) (?:your|the|a|my) new task|updated (?:system )?instructions|(?:voici |suis |suivez )?(?:tes|vos|les) nouvelles (?:instructions|consignes|directives|regles)|ta nouvelle (?:mission|tache|consigne) (?:est|sera)|neue (?:anweisungen|aufgabe|anweisung)|nuevas instrucciones|nuove istruzioni)\b/,
   },
   {
-    id: "new_instructions_header", weight: 4, view: "raw", triggers: ["new", "nouvelle", "updated", "important", "neue", "nueva", "nuove"],
+    id: "new_instructions_header", weight: 4, view: "raw", triggers: [":"],
     pattern: /\b(?:new|updated|important new|real|true|actual|nouvelles?|vraies?|neue|nuevas?|nuove) (?:instructions?|directives?|system prompt|rules|task|consignes?|r[eè]gles|t[aâ]che|anweisungen|aufgabe|instrucciones|istruzioni)\s*:/,
   },
   {
-    id: "begin_system_prompt", weight: 6, view: "words", triggers: ["begin", "start", "end", "beginning", "debut", "fin"],
+    id: "begin_system_prompt", weight: 6, view: "words", triggers: ["system", "systeme"], alsoNeeds: [["begin", "start", "end", "beginning", "debut", "fin"]],
     pattern: /\b(?:(?:begin|start|end|beginning)(?: of)?(?: the)?(?: new| real| actual| true| updated| hidden| secret)? system (?:prompt|message|instructions)|(?:debut|fin) (?:du|de) (?:nouveau )?(?:prompt systeme|message systeme))\b/,
   },
   {
-    id: "ai_addressed", weight: 4, view: "words", triggers: ["if", "si"],
+    id: "ai_addressed", weight: 4, view: "words", triggers: ["if", "si"], alsoNeeds: [["ai", "llm", "language", "chatbot", "assistant", "bot", "gpt", "chatgpt", "ia", "intelligence", "modele"]],
     pattern: /\b(?:if you (?:are|re) (?:an? )?(?:ai|llm|language model|large language model|chatbot|ai assistant|ai model|assistant|bot|gpt|chatgpt)|si tu es (?:une? )?(?:ia|intelligence artificielle|assistant|chatbot|modele de langage|llm))\b/,
   },
   {
-    id: "ai_addressed", weight: 3, view: "words", triggers: ["note", "message", "instruction", "instructions", "attention", "notice", "memo", "important"],
+    id: "ai_addressed", weight: 3, view: "words", triggers: ["ai", "llm", "language", "chatbot", "assistant", "agent", "model", "gpt", "chatgpt", "llms", "ais", "agents"], alsoNeeds: [["note", "message", "instruction", "instructions", "attention", "notice", "memo", "important"]],
     pattern: /\b(?:note|message|instructions?|attention|notice|memo|important) (?:to|for) (?:the |all |any )?(?:ai|llm|language model|chatbot|ai assistant|ai model|assistant|agent|model|gpt|chatgpt|llms|ais|agents|ai agents)\b/,
   },
   {
-    id: "redirect_output", weight: 2, view: "words", triggers: ["instead", "rather", "only", "just", "simply", "plutot", "seulement", "uniquement"],
+    id: "redirect_output", weight: 2, view: "words", triggers: ["instead", "rather", "only", "just", "simply", "plutot", "seulement", "uniquement"], alsoNeeds: [["say", "print", "write", "output", "respond", "reply", "answer", "type", "return", "reponds", "ecris", "dis", "affiche"]],
     pattern: /\b(?:(?:instead|rather) (?:just |only |simply )?(?:say|print|write|output|respond|reply|answer|type|return)|(?:only|just|simply) (?:say|print|output|respond with|reply with|answer with|write) (?:the (?:word|words|phrase|sentence|text)|exactly)|(?:reponds|ecris|dis|affiche) (?:plutot|seulement|uniquement) (?:par |le mot |la phrase |exactement ))\b/,
   },
   {
-    id: "pwned", weight: 4, view: "words", triggers: ["i", "pwned"],
+    id: "pwned", weight: 4, view: "words", triggers: ["pwned"],
     pattern: /\b(?:i have been pwned|i ve been pwned|ive been pwned)\b/,
   },
 
   // ---------------------------------------------------------------- chat templates and boundary forging
   {
-    id: "chat_template_token", weight: 7, view: "raw", triggers: ["<|", "[inst]", "[/inst]", "<<sys>>", "<</sys>>", "_of_turn>"],
+    id: "chat_template_token", weight: 7, view: "raw", triggers: ["<", "["],
     pattern: /<\|[a-z_▁.0-9]{2,40}\|>|\[\/?inst\]|<<\/?sys>>|<\/?(?:start|end)_of_turn>/,
   },
   {
-    id: "role_tag", weight: 6, view: "raw", triggers: ["</s"],
+    id: "role_tag", weight: 6, view: "raw", triggers: ["<"],
     pattern: /<\/\s*(?:system|sys|system_prompt|system_message|systemprompt)\s*>/,
   },
   {
-    id: "role_tag_open", weight: 4, view: "raw", triggers: ["<s", "[s", "[/s"],
+    id: "role_tag_open", weight: 4, view: "raw", triggers: ["<", "["],
     pattern: /<\s*(?:system|sys|system_prompt|system_message|systemprompt)(?:\s[^>]{0,40})?>|\[\/?(?:system|sys)\]/,
   },
   {
-    id: "data_fence_escape", weight: 3, view: "raw", triggers: ["</"],
+    id: "data_fence_escape", weight: 3, view: "raw", triggers: ["<"],
     pattern: /<\/\s*(?:user|user_input|user_message|human|input|data|document|untrusted|untrusted_input|context|message)\s*>/,
   },
   {
@@ -538,11 +554,11 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     pattern: /(?:^|\n)[ \t]*#{1,6}[ \t]*(?:instructions?|new instructions?|response|assistant)[ \t]*:/,
   },
   {
-    id: "turn_marker", weight: 3, view: "raw", triggers: ["system", "sys"],
+    id: "turn_marker", weight: 3, view: "raw", triggers: [":"],
     pattern: /(?:^|\n)[ \t]*(?:system|sys|syst[eè]me)[ \t]*:/,
   },
   {
-    id: "turn_marker_assistant", weight: 1, view: "raw", triggers: ["assistant", "ai", "gpt", "claude", "bot"],
+    id: "turn_marker_assistant", weight: 1, view: "raw", triggers: [":"],
     pattern: /(?:^|\n)[ \t]*(?:assistant|ai|chatgpt|gpt|claude|bot|ia)[ \t]*:/,
   },
 
@@ -553,11 +569,11 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
   },
   {
     id: "decode_and_follow", weight: 5, view: "words",
-    triggers: ["decode", "decrypt", "decipher", "unscramble", "deobfuscate", "reverse", "decode", "decoder", "decode", "dechiffre", "dechiffrez", "decodez", "decode", "inverse"],
+    triggers: ["decode", "decrypt", "decipher", "unscramble", "deobfuscate", "reverse", "decoder", "dechiffre", "dechiffrez", "decodez", "inverse"], alsoNeeds: [["and", "then", "et", "puis"]],
     pattern: re(`\\b(?:decode|decrypt|decipher|unscramble|deobfuscate|reverse|decoder|dechiffre|dechiffrez|decodez|inverse)${any(8)} (?:and|then|et|puis)${any(2)} (?:follow|execute|obey|carry out|act on|comply with|do what it says|do as it says|do what the text says|follow what it says|perform the instructions|respond to it|answer it|suis|suivez|execute|executez|obeis|obeissez|applique|appliquez|fais ce qu il dit|fais ce que ca dit)\\b`),
   },
   {
-    id: "hex_escapes", weight: 1, view: "raw", triggers: ["\\x", "\\u"],
+    id: "hex_escapes", weight: 1, view: "raw", triggers: ["\\"],
     pattern: /(?:\\x[0-9a-f]{2}){4}|(?:\\u[0-9a-f]{4}){4}/,
   },
 

@@ -16,7 +16,7 @@ import { authRateLimit, ipBucket, limitersFor, rateLimit, requestsThisHour } fro
 
 const config = loadConfig(env);
 const uid = () => crypto.randomUUID();
-const newUser = (tier: Tier = "free"): AuthUser => ({ id: uid(), email: `${uid()}@example.test`, tier, subscriptionActive: true });
+const newUser = (tier: Tier = "free"): AuthUser => ({ id: uid(), tier, subscriptionActive: true });
 /** A config of its own (own limiter instances) under a key prefix of its own, inside the run's prefix. */
 const isolated = (overrides: Partial<Config>): Config => ({
   ...config,

@@ -39,9 +39,13 @@ export function sanitize(text: string): SanitizeResult {
 // Controls and invisible characters
 
 const NON_ASCII = /[^\x00-\x7f]/;
-/** Anything the slow path may need to look at; plain text skips the loop entirely. */
+/**
+ * Anything the slow path may need to look at; plain text skips the loop entirely. Not a
+ * /u regex (those scan ~10x slower): surrogates are matched as code units, only the
+ * plane-14 ones (tags, variation selectors) and lone ones.
+ */
 const NEEDS_SCAN =
-  /[\x00-\x08\x0b-\x1f\x7f-\x9f\xad\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb\ud800-\udfff]/;
+  /[\x00-\x08\x0b-\x1f\x7f-\x9f\xad\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb]|\udb40|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 function isInvisible(c: number): boolean {
   return (
@@ -87,57 +91,77 @@ const CANCEL_TAG = 0xe007f;
 const isTag = (c: number) => c >= 0xe0000 && c <= 0xe007f;
 const isSubdivisionTag = (c: number) => (c >= 0xe0030 && c <= 0xe0039) || (c >= 0xe0061 && c <= 0xe007a);
 
+/** Last one or two code points of a string, for context checks. */
+function lastCodePoints(s: string): [last: number, beforeLast: number] {
+  const cps = [...s.slice(-4)].map((c) => c.codePointAt(0)!);
+  return [cps[cps.length - 1] ?? -1, cps[cps.length - 2] ?? -1];
+}
+
 function stripInvisible(s: string, removed: SanitizeResult["removed"]): string {
   if (!NEEDS_SCAN.test(s)) return s;
+  // Kept text is out + s.slice(start, i): removals flush the pending slice.
   let out = "";
-  let prevKept = -1; // last code point written
-  let prevBase = -1; // last code point written that is not a variation selector / skin tone
-  const keep = (cp: number, str: string) => {
-    out += str;
-    prevKept = cp;
-    if (!isVariationSelector(cp) && !isSkinTone(cp)) prevBase = cp;
+  let start = 0;
+  const drop = (i: number, width: number, replacement = "") => {
+    out += s.slice(start, i) + replacement;
+    start = i + width;
+  };
+  /** Last kept code point and the last one that is not a variation selector / skin tone. */
+  const context = (i: number): [prevKept: number, prevBase: number] => {
+    const tail = i - start >= 8 ? s.slice(i - 8, i) : out.slice(-8) + s.slice(start, i);
+    const [last, beforeLast] = lastCodePoints(tail);
+    const base = isVariationSelector(last) || isSkinTone(last) ? beforeLast : last;
+    return [last, base];
   };
   for (let i = 0; i < s.length; ) {
+    const c = s.charCodeAt(i);
+    if ((c >= 0x20 && c < 0x7f) || c === 0x0a || c === 0x09 || (c >= 0xa0 && c < 0xad) || (c > 0xad && c < 0x115f)) {
+      i++;
+      continue;
+    }
+    if (c === 0x0d) {
+      // \r\n and lone \r both become \n (not counted: a normalization, not a removal).
+      drop(i, 1, s.charCodeAt(i + 1) === 0x0a ? "" : "\n");
+      i++;
+      continue;
+    }
+    if (c === 0x2028 || c === 0x2029) {
+      drop(i, 1, "\n");
+      i++;
+      continue;
+    }
     const cp = s.codePointAt(i)!;
     const width = cp > 0xffff ? 2 : 1;
-    if (cp === 0x0d) {
-      // \r\n and lone \r both become \n (not counted: a normalization, not a removal).
-      if (s.charCodeAt(i + 1) !== 0x0a) keep(0x0a, "\n");
-      i += 1;
-      continue;
-    }
-    if (cp === 0x2028 || cp === 0x2029) {
-      keep(0x0a, "\n");
-      i += 1;
-      continue;
-    }
-    if (cp === 0x09 || cp === 0x0a) {
-      keep(cp, s[i]!);
-      i += 1;
-      continue;
-    }
     if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || (cp >= 0xd800 && cp <= 0xdfff)) {
       // C0/C1 controls and lone surrogates (paired ones arrive here as cp > 0xffff).
       removed.control++;
-      i += 1;
+      drop(i, 1);
+      i++;
       continue;
     }
     if (isInvisible(cp) || isBidiControl(cp)) {
       removed.invisible++;
+      drop(i, width);
       i += width;
       continue;
     }
     if (cp === 0x200c || cp === 0x200d) {
-      if (joinerIsLegit(prevBase, prevKept, s.codePointAt(i + 1))) keep(cp, s[i]!);
-      else removed.invisible++;
-      i += 1;
+      const [prevKept, prevBase] = context(i);
+      if (!joinerIsLegit(prevBase, prevKept, s.codePointAt(i + 1))) {
+        removed.invisible++;
+        drop(i, 1);
+      }
+      i++;
       continue;
     }
     if (isVariationSelector(cp)) {
       // One selector per base character; long runs are a known smuggling channel.
+      const [prevKept] = context(i);
       const ok = prevKept >= 0 && !isVariationSelector(prevKept) && prevKept !== 0x0a && prevKept !== 0x09 && prevKept !== 0x20 && prevKept !== 0x200d;
-      if (ok) keep(cp, s.slice(i, i + width));
-      else removed.invisible++;
+      if (!ok) {
+        removed.invisible++;
+        drop(i, width);
+      }
       i += width;
       continue;
     }
@@ -152,25 +176,23 @@ function stripInvisible(s: string, removed: SanitizeResult["removed"]): string {
         run.push(t);
         j += 2;
       }
-      const last = run[run.length - 1];
+      const [prevKept] = context(i);
       const valid =
         prevKept === BLACK_FLAG &&
         run.length >= 3 &&
         run.length <= 8 &&
-        last === CANCEL_TAG &&
+        run[run.length - 1] === CANCEL_TAG &&
         run.slice(0, -1).every(isSubdivisionTag);
-      if (valid) {
-        out += s.slice(i, j);
-        prevKept = CANCEL_TAG;
-        prevBase = CANCEL_TAG;
-      } else removed.invisible += run.length;
+      if (!valid) {
+        removed.invisible += run.length;
+        drop(i, j - i);
+      }
       i = j;
       continue;
     }
-    keep(cp, width === 2 ? s.slice(i, i + 2) : s[i]!);
     i += width;
   }
-  return out;
+  return start === 0 ? s : out + s.slice(start);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -249,7 +271,11 @@ interface Tag {
   end: number;
 }
 
-/** HTML tokenizer rules for a start tag, simplified; null if the input ends inside the tag. */
+/**
+ * HTML tokenizer rules for a start tag (what a browser will do), simplified; null if the
+ * input ends inside the tag (browsers drop such a tag). As in browsers, "<" inside a name
+ * or an unquoted value is part of it: "<scr<script>" is one inert element "scr<script".
+ */
 function parseStartTag(s: string, lt: number): Tag | null {
   let i = lt + 1;
   while (i < s.length) {
@@ -357,25 +383,28 @@ function stripActiveHtml(s: string, removed: SanitizeResult["removed"]): string 
 
 function stripSegment(seg: string, removed: SanitizeResult["removed"]): string {
   let out = "";
-  // Removing something right after "<" or "</" must not glue that bracket to what follows.
+  // A removal must not glue what precedes it to what follows: when the kept text ends
+  // inside something tag-like ("<", "</", "<img o"), a space keeps the halves apart.
   const emit = (str: string) => {
-    if (out.endsWith("<") || out.endsWith("</")) out += " ";
+    const tail = out.slice(-256);
+    const lt = tail.lastIndexOf("<");
+    if (lt >= 0 && !tail.includes(">", lt) && (lt === tail.length - 1 || /[A-Za-z/!?]/.test(tail[lt + 1]!))) out += " ";
     out += str;
   };
   if (seg.includes("<")) {
     const lower = seg.replace(/[A-Z]+/g, (m) => m.toLowerCase()); // same length as seg
-    // name -> [searchedFrom, closerEnd]: each search result is reused by later openers.
+    // name -> [searchedFrom, closerEnd]: a failed search is reused by later openers.
     const closers = new Map<string, [number, number]>();
-    let i = 0;
-    for (let lt = seg.indexOf("<", i); lt >= 0; lt = seg.indexOf("<", i)) {
+    let i = 0; // seg[0, i) is handled (in out)
+    let from = 0; // where to look for the next "<"
+    for (let lt = seg.indexOf("<", from); lt >= 0; lt = seg.indexOf("<", from)) {
+      from = lt + 1;
       const c1 = seg.charCodeAt(lt + 1);
       if (isAsciiLetter(c1)) {
         const tag = parseStartTag(seg, lt);
-        if (!tag) {
-          i = lt + 1;
-          continue;
-        }
+        if (!tag) continue; // never closed: the browser drops it, nothing to run
         out += seg.slice(i, lt);
+        i = from = tag.end;
         if (CONTENT_ELEMENTS.has(tag.name)) {
           const memo = closers.get(tag.name);
           let closeEnd: number;
@@ -387,18 +416,13 @@ function stripSegment(seg: string, removed: SanitizeResult["removed"]): string {
           removed.html++;
           if (closeEnd >= 0) {
             emit("");
-            i = closeEnd;
-          } else {
-            // A lone "<script>" is usually prose about HTML: keep the word, drop the tag.
-            emit(tag.attrs.length === 0 ? tag.name : "");
-            i = tag.end;
-          }
+            i = from = closeEnd;
+          } else emit(tag.attrs.length === 0 ? tag.name : ""); // "a <script> tag" is prose about HTML
           continue;
         }
         if (TAG_ELEMENTS.has(tag.name)) {
           removed.html++;
           emit(tag.attrs.length === 0 ? tag.name : "");
-          i = tag.end;
           continue;
         }
         const kept = tag.attrs.filter((a) => !isDangerousAttr(a.name, a.value));
@@ -406,30 +430,19 @@ function stripSegment(seg: string, removed: SanitizeResult["removed"]): string {
           removed.html += tag.attrs.length - kept.length;
           out += seg.slice(lt, tag.nameEnd) + kept.map((a) => seg.slice(a.from, a.to)).join("") + seg.slice(tag.lastAttrEnd, tag.end);
         } else out += seg.slice(lt, tag.end);
-        i = tag.end;
         continue;
       }
       if (c1 === 0x2f && isAsciiLetter(seg.charCodeAt(lt + 2))) {
         const gt = seg.indexOf(">", lt);
-        if (gt < 0) {
-          i = lt + 1;
-          continue;
-        }
+        if (gt < 0) continue;
         const m = /^[^\s/>]+/.exec(lower.slice(lt + 2, gt));
-        const name = m ? m[0] : "";
-        if (isActiveElement(name)) {
+        if (m && isActiveElement(m[0])) {
           removed.html++;
           out += seg.slice(i, lt);
-          emit(gt === lt + 2 + name.length ? "/" + name : "");
-          i = gt + 1;
-          continue;
+          emit("");
+          i = from = gt + 1;
         }
-        out += seg.slice(i, gt + 1);
-        i = gt + 1;
-        continue;
       }
-      out += seg.slice(i, lt + 1);
-      i = lt + 1;
     }
     out += seg.slice(i);
   } else out = seg;
@@ -456,15 +469,23 @@ function findClosingTag(lower: string, name: string, from: number): number {
 // ---------------------------------------------------------------------------------------
 // Runs
 
-/** Used only through replace(), which resets lastIndex: no shared state between calls. */
-const LONG_RUN = new RegExp(`(.)\\1{${RUN_CAP},}`, "gsu");
+/**
+ * Used only through replace(), which resets lastIndex: no shared state between calls.
+ * Two non-/u regexes (a /u one is ~5x slower): single code units, then surrogate pairs.
+ */
+const LONG_RUN = new RegExp(`([^\\ud800-\\udfff])\\1{${RUN_CAP},}`, "g");
+const LONG_PAIR_RUN = new RegExp(`([\\ud800-\\udbff][\\udc00-\\udfff])\\1{${RUN_CAP},}`, "g");
+const HAS_SURROGATE = /[\ud800-\udfff]/;
 
 function capRuns(s: string, removed: SanitizeResult["removed"]): string {
-  return s.replace(LONG_RUN, (run: string, ch: string) => {
-    const cap = ch === " " || ch === "\t" ? WHITESPACE_RUN_CAP : RUN_CAP;
-    const count = ch.length === 1 ? run.length : run.length / 2;
-    if (count <= cap) return run;
+  const cap = (run: string, ch: string) => {
+    const limit = ch === " " || ch === "\t" ? WHITESPACE_RUN_CAP : RUN_CAP;
+    const count = run.length / ch.length;
+    if (count <= limit) return run;
     removed.runsCapped++;
-    return ch.repeat(cap);
-  });
+    return ch.repeat(limit);
+  };
+  let out = s.replace(LONG_RUN, cap);
+  if (HAS_SURROGATE.test(out)) out = out.replace(LONG_PAIR_RUN, cap);
+  return out;
 }

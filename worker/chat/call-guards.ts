@@ -1,0 +1,54 @@
+/**
+ * The guards around one model call: the circuit breaker picks the provider (with
+ * failover), then the worst-case cost is reserved in the monthly budget. After the call
+ * both are settled: the breaker learns the outcome, the budget the real cost.
+ */
+import type { Context } from "hono";
+import type { AppEnv } from "../context";
+import { createAlerter } from "../lib/alerts";
+import { getRedis } from "../lib/redis";
+import { modelRegistry, type ModelConfig } from "../providers/models";
+import { createBreakerGate, outcomeOf, type BreakerLease } from "../stages/breaker";
+import { reserveBudget, settleBudget, worstCaseCostEur, type BudgetReservation } from "../stages/budget";
+import type { PreparedChat } from "./prepare";
+
+export interface CallGuards {
+  model: ModelConfig;
+  lease: BreakerLease;
+  reservation: BudgetReservation;
+}
+
+export async function acquireCallGuards(c: Context<AppEnv>, p: PreparedChat, maxOutputTokens?: number): Promise<CallGuards> {
+  const config = c.get("config");
+  const gate = createBreakerGate({ namespace: c.env.CIRCUIT_BREAKER, threshold: config.BREAKER_FAILURE_THRESHOLD, cooldownMs: config.BREAKER_COOLDOWN_MS, log: c.get("log") });
+  const { model, lease } = await gate.chooseModel(p.model, modelRegistry(config)); // 503 when every circuit is open
+  try {
+    const amountEur = worstCaseCostEur(model, p.messages, Math.min(maxOutputTokens ?? model.maxOutputTokens, model.maxOutputTokens));
+    const reservation = await reserveBudget({ config, userId: p.user.id, tier: p.user.tier, amountEur }); // 402 budget_exceeded
+    return { model, lease, reservation };
+  } catch (e) {
+    await lease.report({ success: false, countsAsFailure: false }); // nothing was called
+    throw e;
+  }
+}
+
+/** Settles both guards after the call (in the background). `error` undefined = success. */
+export function settleCallGuards(c: Context<AppEnv>, guards: CallGuards, result: { error?: unknown; costEur: number }): void {
+  const config = c.get("config");
+  const log = c.get("log");
+  c.get("scope").defer((async () => {
+    const report = await guards.lease.report(result.error === undefined ? { success: true } : outcomeOf(result.error));
+    if (report?.opened) {
+      await createAlerter({ config, redis: getRedis(config), log }).send({
+        kind: "circuit_open", subject: guards.lease.provider, severity: "critical",
+        text: `Circuit opened for provider ${guards.lease.provider} after ${report.consecutiveFailures} consecutive failures.`,
+      });
+    }
+    try {
+      await settleBudget(config, guards.reservation, result.costEur);
+    } catch {
+      // The reservation expires by itself and the hourly reconciliation restores `spent`.
+      log.error("budget settle failed", { month: guards.reservation.month });
+    }
+  })());
+}
