@@ -4,6 +4,7 @@
  */
 import { sql } from "drizzle-orm";
 import {
+  bigint,
   bigserial,
   boolean,
   customType,
@@ -133,9 +134,46 @@ export const auditEvents = pgTable("audit_events", {
   /** Idempotency key so the outbox writes each event exactly once. */
   eventKey: text("event_key").notNull(),
   createdAt: ts("created_at").notNull().defaultNow(),
+  /** Tamper evidence: rows form hash chains; each row's hash covers its content and the previous hash. */
+  chainId: integer("chain_id"),
+  chainSeq: bigint("chain_seq", { mode: "number" }),
+  prevHash: text("prev_hash"),
+  hash: text("hash"),
 }, (t) => [
   uniqueIndex("audit_events_event_key_unique").on(t.eventKey),
+  uniqueIndex("audit_events_chain_unique").on(t.chainId, t.chainSeq),
   index("audit_events_user_idx").on(t.userId, t.createdAt),
   index("audit_events_type_idx").on(t.type, t.createdAt),
 ]);
 
+
+/**
+ * EU AI Act human oversight: answers in critical domains (legal, financial, medical) are
+ * traced and queued for review. Content is encrypted with the user's data key; only hashes
+ * and guard names are in clear.
+ */
+export const reviews = pgTable("reviews", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  userId: uuid("user_id").references(() => users.id, { onDelete: "cascade" }),
+  conversationId: uuid("conversation_id"),
+  messageId: uuid("message_id"),
+  requestId: text("request_id").notNull(),
+  domain: text("domain").notNull(),
+  model: text("model").notNull(),
+  modelVersion: text("model_version").notNull(),
+  guards: jsonb("guards").$type<Record<string, unknown>>().notNull(),
+  inputHash: text("input_hash").notNull(),
+  outputHash: text("output_hash").notNull(),
+  contentCiphertext: bytea("content_ciphertext"),
+  contentIv: bytea("content_iv"),
+  keyId: text("key_id"),
+  status: text("status", { enum: ["pending", "approved", "flagged"] }).notNull().default("pending"),
+  reviewer: text("reviewer"),
+  note: text("note"),
+  decidedAt: ts("decided_at"),
+  createdAt: ts("created_at").notNull().defaultNow(),
+}, (t) => [
+  uniqueIndex("reviews_request_id_unique").on(t.requestId),
+  index("reviews_status_created_idx").on(t.status, t.createdAt),
+  index("reviews_user_idx").on(t.userId),
+]);

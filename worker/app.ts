@@ -53,6 +53,14 @@ function jsonError(c: Context<AppEnv>, code: ErrorCode, message: string, status:
   return c.json(errorBody(code, message, c.get("requestId") ?? "unknown", details), status as 400);
 }
 
+/** A database or network failure (not our bug): the client may retry, so 503, not 500. */
+function isDependencyFailure(err: unknown): boolean {
+  for (let e = err, i = 0; e instanceof Error && i < 5; e = e.cause, i++) {
+    if (/ECONNREFUSED|Connection terminated|connection (lost|refused|timeout)|Network connection lost|too many clients|timeout exceeded when trying to connect|database .* does not exist/i.test(e.message)) return true;
+  }
+  return false;
+}
+
 const bootLog = createLogger({ component: "worker" });
 
 export function createApp() {
@@ -127,6 +135,10 @@ export function createApp() {
       const code = statusToCode(err.status);
       log.info("request refused", { code, status: err.status });
       return jsonError(c, code, defaultMessage(code), err.status);
+    }
+    if (isDependencyFailure(err)) {
+      log.error("dependency unavailable", describeError(err));
+      return jsonError(c, "service_unavailable", defaultMessage("service_unavailable"), 503);
     }
     log.error("unhandled error", describeError(err));
     return jsonError(c, "internal", defaultMessage("internal"), 500);

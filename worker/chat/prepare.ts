@@ -7,7 +7,7 @@ import type { DataKey } from "../accounts/data-keys";
 import type { Config } from "../env";
 import { AppError } from "../errors";
 import type { AuditWriter } from "../lib/audit";
-import { sha256Hex } from "../crypto";
+import { hmacSha256Hex } from "../crypto";
 import type { Logger } from "../lib/log";
 import type { ChatMessage } from "../providers/types";
 import type { ModelConfig } from "../providers/models";
@@ -51,7 +51,7 @@ export async function prepareChat(args: {
 
   const injection = scoreInjection(userText);
   if (injection.level !== "none") {
-    const details = { rules: injection.rules, score: injection.score, length: userText.length, sha256: (await sha256Hex(userText)).slice(0, 32) };
+    const details = { rules: injection.rules, score: injection.score, length: userText.length, sha256: (await hmacSha256Hex(`audit-hash:${args.config.JWT_SECRET}`, userText)).slice(0, 32) };
     if (injection.level === "high") {
       args.audit({ type: "guard.prompt_injection", severity: "high", userId: args.user.id, requestId: args.requestId, details: { ...details, level: "high", action: "blocked" } });
       throw new AppError("prompt_injection");

@@ -7,7 +7,7 @@
  * between calls.
  */
 
-import type { RawViews } from "./normalize";
+import type { Analysis } from "./normalize";
 
 export interface DecodeBudget {
   candidates: number;
@@ -100,7 +100,7 @@ const DECODERS: readonly Decoder[] = [
  * Readable texts hidden in `original` (invisible smuggling) or `rawCase` (encodings).
  * The candidates' locations come from the normalizer's single pass over the text (`rv`).
  */
-export function extractPayloads(original: string, rv: RawViews, budget: DecodeBudget): string[] {
+export function extractPayloads(original: string, rv: Analysis, budget: DecodeBudget): string[] {
   const { rawCase } = rv;
   const found: string[] = [];
   const take = (run: string, decode: (r: string) => string | null) => {

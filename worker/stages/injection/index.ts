@@ -14,7 +14,7 @@
  * 6-7) is enough for high; ambiguous ones (3-5) need a second signal.
  */
 import { extractPayloads, newBudget, type DecodeBudget } from "./decode";
-import { hashToken, leetPatternSource, normalizeForMatching, reverse, rot13, squash, toRawViews, toWordsView, type WordsView } from "./normalize";
+import { analyze, foldRaw, hashToken, leetPatternSource, normalizeForMatching, reverse, rot13, squash, toLeetWords, type WordsView } from "./normalize";
 import { INJECTION_RULES, type InjectionRule } from "./rules";
 
 export { normalizeForMatching, INJECTION_RULES, type InjectionRule };
@@ -81,10 +81,26 @@ interface TriggerTable {
   entries: Map<number, Array<[rule: number, bit: number]>>;
   /** Per rule: the bits it needs (0 = no triggers, always runs). */
   needed: Uint8Array;
+  /** Tokens that suggest ROT13 (bit 1) or reversed (bit 2) text. */
+  hints: Map<number, number>;
 }
 
+/** Key words whose ROT13 / reversed forms, seen as tokens, justify decoding the whole text. */
+const HINT_WORDS = ["ignore", "ignorez", "disregard", "forget", "previous", "instructions", "instruction", "system", "prompt", "oublie", "oubliez", "consignes"];
+const ROT13_HINTS = HINT_WORDS.map(rot13);
+const REVERSED_HINTS = HINT_WORDS.map(reverse);
+const HINT_ROT13 = 1;
+const HINT_REVERSED = 2;
+
 function triggerTable(leet: boolean): TriggerTable {
-  const table: TriggerTable = { filter: new Uint8Array(65536), entries: new Map(), needed: new Uint8Array(COMPILED.length) };
+  const table: TriggerTable = { filter: new Uint8Array(65536), entries: new Map(), needed: new Uint8Array(COMPILED.length), hints: new Map() };
+  for (const [words, bit] of [[ROT13_HINTS, HINT_ROT13], [REVERSED_HINTS, HINT_REVERSED]] as const) {
+    for (const w of words) {
+      const h = hashToken(leet ? leetPatternSource(w) : w);
+      table.filter[h & 0xffff] = 1;
+      table.hints.set(h, (table.hints.get(h) ?? 0) | bit);
+    }
+  }
   for (const r of COMPILED) {
     if (r.view !== "words" || !r.triggers) continue;
     const groups = [r.triggers, ...(r.alsoNeeds ?? [])];
@@ -106,19 +122,23 @@ function triggerTable(leet: boolean): TriggerTable {
 const PLAIN_TRIGGERS = triggerTable(false);
 const LEET_TRIGGERS = triggerTable(true);
 
-/** Per rule index: 1 when the rule's trigger groups are all present in the view. */
-function activeWordRules(view: WordsView, table: TriggerTable): Uint8Array {
+/** Per rule index: 1 when the rule's trigger groups are all present; and the hint bits seen. */
+function activeWordRules(view: WordsView, table: TriggerTable): { active: Uint8Array; hints: number } {
   const seen = new Uint8Array(COMPILED.length);
+  let hints = 0;
   const { hashes } = view;
+  const { filter } = table;
   for (let i = 0; i < hashes.length; i++) {
     const h = hashes[i]!;
-    if (table.filter[h & 0xffff] === 0) continue;
+    if (filter[h & 0xffff] === 0) continue;
     const list = table.entries.get(h);
     if (list) for (const [r, bit] of list) seen[r]! |= bit;
+    const hint = table.hints.get(h);
+    if (hint) hints |= hint;
   }
   const active = new Uint8Array(COMPILED.length);
   for (let r = 0; r < active.length; r++) active[r] = seen[r] === table.needed[r] ? 1 : 0;
-  return active;
+  return { active, hints };
 }
 
 /** Extra ids, ordered after the table. */
@@ -146,7 +166,6 @@ function orderedIds(h: Hits): string[] {
 
 interface Views {
   rawCase?: string;
-  raw?: string;
   words?: string;
   squashed?: string;
   /** Word rules whose triggers are present (index -> 1). */
@@ -155,44 +174,38 @@ interface Views {
   seen?: Map<string, boolean>;
 }
 
-/** Key words whose ROT13 / reversed forms, seen as tokens, justify decoding the whole text. */
-const HINT_WORDS = ["ignore", "ignorez", "disregard", "forget", "previous", "instructions", "instruction", "system", "prompt", "oublie", "oubliez", "consignes"];
-const ROT13_HINTS = HINT_WORDS.map(rot13);
-const REVERSED_HINTS = HINT_WORDS.map(reverse);
-const ROT13_HINT_HASHES = new Set(ROT13_HINTS.map(hashToken));
-const REVERSED_HINT_HASHES = new Set(REVERSED_HINTS.map(hashToken));
-const hasHintToken = (view: WordsView, hashes: Set<number>) => view.hashes.some((h) => hashes.has(h));
 
 function collect(text: string, depth: number, budget: DecodeBudget): Hits {
   const hits: Hits = { weights: new Map(), plain: new Set() };
-  const rv = toRawViews(text);
-  const words = toWordsView(rv.raw);
+  const a = analyze(text);
+  const words = a.words;
   // The squashed view has no word boundaries: only worth it when letters are spaced out.
   const squashed = words.spaced ? squash(words.text) : undefined;
-  const plain: Views = { rawCase: rv.rawCase, raw: rv.raw, words: words.text, squashed, activeWords: activeWordRules(words, PLAIN_TRIGGERS) };
+  const triggered = activeWordRules(words, PLAIN_TRIGGERS);
+  const plain: Views = { rawCase: a.rawCase, words: words.text, squashed, activeWords: triggered.active };
   runRules(COMPILED, plain, false, hits, true);
 
   // Leet reading, only when digits/symbols touch letters.
   if (words.leetHint) {
-    const leet = toWordsView(rv.raw, true);
+    const leet = toLeetWords(foldRaw(a.rawCase));
     if (leet.text !== words.text) {
-      const views: Views = { words: leet.text, activeWords: activeWordRules(leet, LEET_TRIGGERS) };
+      const views: Views = { words: leet.text, activeWords: activeWordRules(leet, LEET_TRIGGERS).active };
       if (leet.spaced) views.squashed = squash(leet.text);
       runRules(COMPILED, views, true, hits, false);
     }
   }
 
   // ROT13 and reversed text: squashed signatures only, when a hint word is present.
-  if (hasHintToken(words, ROT13_HINT_HASHES) || (squashed && ROT13_HINTS.some((h) => squashed.includes(h)))) {
+  if (triggered.hints & HINT_ROT13 || (squashed && ROT13_HINTS.some((h) => squashed.includes(h)))) {
     runRules(SQUASHED_RULES, { squashed: rot13(squashed ?? squash(words.text)) }, false, hits, false, "encoded_payload");
   }
-  if (hasHintToken(words, REVERSED_HINT_HASHES) || (squashed && REVERSED_HINTS.some((h) => squashed.includes(h)))) {
+  if (triggered.hints & HINT_REVERSED || (squashed && REVERSED_HINTS.some((h) => squashed.includes(h)))) {
     runRules(SQUASHED_RULES, { squashed: reverse(squashed ?? squash(words.text)) }, false, hits, false, "encoded_payload");
   }
 
   // Encoded runs: decode, score the decoded text, keep it only if it is itself suspicious.
   if (depth < MAX_DEPTH) {
-    for (const payload of extractPayloads(text, rv, budget)) {
+    for (const payload of extractPayloads(text, a, budget)) {
       const inner = collect(payload, depth + 1, budget);
       let innerScore = 0;
       for (const w of inner.weights.values()) innerScore += w;
@@ -202,8 +215,8 @@ function collect(text: string, depth: number, budget: DecodeBudget): Hits {
     }
   }
 
-  if (rv.mixedScript) add(hits, "mixed_script", 1, true);
-  if (rv.hiddenInWord) add(hits, "hidden_characters", 1, true);
+  if (a.mixedScript) add(hits, "mixed_script", 1, true);
+  if (a.hiddenInWord) add(hits, "hidden_characters", 1, true);
   for (const [id, w] of hits.weights) {
     if (w >= 3 && !hits.plain.has(id) && id !== "encoded_payload") {
       add(hits, "obfuscation", 1, true);

@@ -1,16 +1,17 @@
 /**
  * Text views for rule matching. Each view undoes one family of obfuscation so that rules
  * can be written once, in plain lowercase ASCII:
- *   rawCase  NFKC, invisibles and controls removed, case kept (for "DAN", base64)
- *   raw      rawCase folded: lowercase, no diacritics, confusables mapped, punctuation kept
- *   words    raw with every run of non [a-z0-9] turned into one space ("ignore...all" -> "ignore all")
+ *   rawCase  NFKC, invisibles and controls removed, case and punctuation kept
+ *   words    lowercase, no diacritics, confusables mapped, every run of non [a-z0-9]
+ *            turned into one space ("Ｉgn\u200Bore…ALL" -> "ignore all")
  *   squashed words without spaces ("i g n o r e" -> "ignore")
  *   leet     words with digits/symbols read as letters and "l" folded into "i"
  *
- * Built by hand-written loops, not regex replace(): a global replace with thousands of
- * matches costs ~0.5 ms on 10,000 characters, the loops ~0.05 ms. Non-ASCII characters are
- * folded one code point at a time through a bounded cache (folding needs no context:
- * combining marks are dropped anyway).
+ * rawCase, words and a few facts for later steps come from ONE hand-written pass over the
+ * text (analyze): a global regex replace() with thousands of matches costs ~0.5 ms on
+ * 10,000 characters, a loop ~0.05 ms, and each extra full pass ~0.03 ms. Non-ASCII
+ * characters are folded one code point at a time through a bounded cache (folding needs
+ * no context: combining marks are dropped anyway).
  */
 
 /**
@@ -87,15 +88,25 @@ function foldCodePoint(cp: number): Folded {
   return f;
 }
 
-const isAlnum = (c: number) => (c >= 97 && c <= 122) || (c >= 48 && c <= 57);
-
 /** Bytes to string; only ever given ASCII, which UTF-8 decodes as is (and fast). */
 const ASCII = new TextDecoder("utf-8");
 const asciiString = (bytes: Uint8Array) => ASCII.decode(bytes);
 
-export interface RawViews {
+export interface WordsView {
+  /** Lowercase ASCII words separated by single spaces. */
+  text: string;
+  /** FNV-1a hash of each token, for trigger lookup without creating token strings. */
+  hashes: Uint32Array;
+  /** Five or more consecutive tokens of at most 2 characters ("i g n o r e", "ig.no.re.al.l"). */
+  spaced: boolean;
+  /** A leet digit or symbol touches a letter ("1gn0re", "@ll"): worth a leet reading. */
+  leetHint: boolean;
+}
+
+export interface Analysis {
+  /** NFKC, invisible characters and controls removed; case and punctuation kept. */
   rawCase: string;
-  raw: string;
+  words: WordsView;
   /** A zero-width / format character was removed between two non-space characters. */
   hiddenInWord: boolean;
   /** A Cyrillic or Greek letter touches an ASCII letter ("іgnore"). */
@@ -106,106 +117,8 @@ export interface RawViews {
   hasVariationSelectors: boolean;
   /** Runs of base64 alphabet characters, 16 or more long, as found in the text (at most 16). */
   base64Runs: string[];
-  /** 32+ hex digits in a row, possibly separated by single spaces, commas or colons. */
+  /** 32+ hex digits in a row, possibly separated by spaces, commas, colons or "0x". */
   hexRun: boolean;
-}
-
-const isAsciiLetter = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
-const isHexDigit = (c: number) => (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
-const isB64 = (c: number) => isAsciiLetter(c) || (c >= 48 && c <= 57) || c === 43 || c === 47 || c === 95 || c === 45;
-const isSpace = (c: number) => c === 32 || c === 9 || c === 10 || c === 13 || Number.isNaN(c);
-const MIN_B64 = 16;
-const MAX_B64_RUNS = 16;
-const MIN_HEX_DIGITS = 32;
-
-/**
- * One pass over the text: NFKC + invisibles removed (rawCase), its folded form (raw), and
- * the cheap facts later stages need, so that nothing else has to scan the whole text.
- * ASCII runs are copied as slices; only non-ASCII characters go through the per-character
- * fold. No closures in the loop: captured mutable variables make V8 ~3x slower here.
- */
-export function toRawViews(text: string): RawViews {
-  let rawCase = "";
-  let raw = "";
-  let runStart = 0;
-  let hiddenInWord = false;
-  let mixedScript = false;
-  let hasTags = false;
-  let hasVariationSelectors = false;
-  const base64Runs: string[] = [];
-  let b64Start = -1;
-  let hexDigits = 0;
-  let hexRun = false;
-  let prevSeparator = false;
-  const n = text.length;
-  for (let i = 0; i <= n; i++) {
-    const c = i < n ? text.charCodeAt(i) : -1;
-    // Hex runs: digits, single separators between them, "0x" prefixes.
-    if (isHexDigit(c)) {
-      hexDigits++;
-      prevSeparator = false;
-      if (hexDigits >= MIN_HEX_DIGITS) hexRun = true;
-    } else if ((c === 32 || c === 44 || c === 58 || c === 120) && !prevSeparator && hexDigits > 0) prevSeparator = true;
-    else {
-      hexDigits = 0;
-      prevSeparator = false;
-    }
-    if (c >= 0 && isB64(c)) {
-      if (b64Start < 0) b64Start = i;
-      continue;
-    }
-    if (b64Start >= 0) {
-      if (i - b64Start >= MIN_B64 && base64Runs.length < MAX_B64_RUNS) {
-        let stop = i;
-        while (stop - i < 2 && text.charCodeAt(stop) === 61) stop++; // "=" padding
-        base64Runs.push(text.slice(b64Start, stop));
-      }
-      b64Start = -1;
-    }
-    if ((c >= 0x20 && c < 0x7f) || c === 9 || c === 10 || c === 13 || c < 0) continue;
-    // Something to drop or fold: flush the pending ASCII run first.
-    if (i > runStart) {
-      const run = text.slice(runStart, i);
-      rawCase += run;
-      raw += run.toLowerCase();
-    }
-    if (c < 0x80) {
-      runStart = i + 1; // C0 control or DEL: dropped
-      continue;
-    }
-    const at = i;
-    const cp = text.codePointAt(i)!;
-    if (cp > 0xffff) i++;
-    const f = foldCodePoint(cp);
-    if (f.rawCase === "") {
-      if (!hiddenInWord && !isSpace(text.charCodeAt(at - 1)) && !isSpace(text.charCodeAt(i + 1))) hiddenInWord = true;
-      if (cp >= 0xe0000 && cp <= 0xe007f) hasTags = true;
-    } else if (cp >= 0x370 && cp <= 0x4ff) {
-      if (!mixedScript && (isAsciiLetter(text.charCodeAt(at - 1)) || isAsciiLetter(text.charCodeAt(i + 1)))) mixedScript = true;
-    } else if ((cp >= 0xfe00 && cp <= 0xfe0f) || (cp >= 0xe0100 && cp <= 0xe01ef)) hasVariationSelectors = true;
-    rawCase += f.rawCase;
-    raw += f.folded;
-    runStart = i + 1;
-  }
-  const facts = { hiddenInWord, mixedScript, hasTags, hasVariationSelectors, base64Runs, hexRun };
-  if (runStart === 0) return { rawCase: text, raw: text.toLowerCase(), ...facts };
-  if (n > runStart) {
-    const run = text.slice(runStart, n);
-    rawCase += run;
-    raw += run.toLowerCase();
-  }
-  return { rawCase, raw, ...facts };
-}
-
-export interface WordsView {
-  /** Lowercase ASCII words separated by single spaces. */
-  text: string;
-  /** A leet digit or symbol touches a letter ("1gn0re", "@ll"): worth a leet reading. */
-  leetHint: boolean;
-  /** FNV-1a hash of each token, for trigger lookup without creating token strings. */
-  hashes: Uint32Array;
-  /** Five or more consecutive tokens of at most 2 characters ("i g n o r e", "ig.no.re.al.l"). */
-  spaced: boolean;
 }
 
 export const FNV_OFFSET = 0x811c9dc5;
@@ -232,15 +145,56 @@ const leetOf = (c: number) => (c < 128 ? LEET[c]! : 0);
 const symbolOf = (c: number) => (c < 128 ? LEET_SYMBOL[c]! : c === 0x20ac ? 101 : 0); // "€" -> e
 /** "$" and "|" also count at the end of a word ("previou$"). */
 const isTrailingSymbol = (c: number) => c === 36 || c === 124;
+const isAlnum = (c: number) => (c >= 97 && c <= 122) || (c >= 48 && c <= 57);
+const isAsciiLetter = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+const isSpace = (c: number) => c === 32 || c === 9 || c === 10 || c === 13 || Number.isNaN(c);
+const MIN_B64 = 16;
+const MAX_B64_RUNS = 16;
+const MIN_HEX_DIGITS = 32;
 
 /**
- * Words view of a folded text. With `leet`, digits and glued symbols are read as letters
- * and "l" as "i" (rules are transformed the same way, see leetPatternSource).
+ * Character classes for the single pass, one table read per character (chained
+ * comparisons and helper calls cost ~2x more in the hot loop). ASCII only; others are 0.
  */
-export function toWordsView(raw: string, leet = false): WordsView {
-  const n = raw.length;
-  const out = new Uint8Array(n);
-  const hashes = new Uint32Array((n >> 1) + 1);
+const LOWER = 1;
+const DIGIT = 2;
+const LEET_DIGIT = 4; // digits read as letters in leetspeak (all but 2)
+const LEET_SYM = 8; // @ $ ! | +
+const B64 = 16; // base64 / base64url alphabet
+const HEX = 32;
+const CLASS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c);
+  CLASS[c] =
+    (c >= 97 && c <= 122 ? LOWER : 0) |
+    (c >= 48 && c <= 57 ? DIGIT : 0) |
+    ("013456789".includes(ch) ? LEET_DIGIT : 0) |
+    ("@$!|+".includes(ch) ? LEET_SYM : 0) |
+    (/[A-Za-z0-9+/_-]/.test(ch) ? B64 : 0) |
+    (/[0-9a-fA-F]/.test(ch) ? HEX : 0);
+}
+
+/**
+ * The single pass. For each input character: track base64/hex runs on the original,
+ * build rawCase (ASCII runs copied as slices), and feed its folded form to the words
+ * builder. No closures in the loop: captured mutable variables make V8 ~3x slower here.
+ */
+export function analyze(text: string): Analysis {
+  const n = text.length;
+  let rawCase = "";
+  let runStart = 0; // start of the ASCII run not yet copied to rawCase
+  let hiddenInWord = false;
+  let mixedScript = false;
+  let hasTags = false;
+  let hasVariationSelectors = false;
+  const base64Runs: string[] = [];
+  let b64Start = -1;
+  let hexDigits = 0;
+  let separators = 0;
+  let hexRun = false;
+  // words builder
+  let out = new Uint8Array(n * 2 + 8);
+  let hashes = new Uint32Array(n + 8);
   let k = 0;
   let count = 0;
   let inWord = false;
@@ -249,27 +203,162 @@ export function toWordsView(raw: string, leet = false): WordsView {
   let shortRun = 0;
   let spaced = false;
   let leetHint = false;
-  for (let i = 0; i <= n; i++) {
-    let c = i < n ? raw.charCodeAt(i) : 32;
-    if (leet) {
-      const l = leetOf(c);
-      if (l !== 0) c = l;
-      else {
-        const s = symbolOf(c);
-        if (s !== 0) {
-          const next = raw.charCodeAt(i + 1);
-          if (isAlnum(next) || symbolOf(next) !== 0 || (isTrailingSymbol(c) && isAlnum(raw.charCodeAt(i - 1)))) c = s;
+  let prevClass = 0; // class of the previous folded character
+  // Folded characters of the current non-ASCII input character, fed one by one.
+  let folded = "";
+  let fi = 0;
+
+  for (let i = 0; i <= n; ) {
+    let w: number; // next character for the words builder (lowercase ASCII, or other)
+    if (fi < folded.length) {
+      w = folded.charCodeAt(fi++);
+    } else {
+      if (i === n) {
+        if (b64Start >= 0 && n - b64Start >= MIN_B64 && base64Runs.length < MAX_B64_RUNS) base64Runs.push(text.slice(b64Start));
+        w = 32; // closes the last word
+        i++;
+      } else {
+        const c = text.charCodeAt(i);
+        const oc = c < 128 ? CLASS[c]! : 0;
+        // Encoded runs, on the original characters.
+        if (oc & HEX) {
+          hexDigits++;
+          separators = 0;
+          if (hexDigits >= MIN_HEX_DIGITS) hexRun = true;
+        } else if ((c === 32 || c === 44 || c === 58 || c === 120) && separators < 2 && hexDigits > 0) separators++;
+        else {
+          hexDigits = 0;
+          separators = 0;
+        }
+        if (oc & B64) {
+          if (b64Start < 0) b64Start = i;
+        } else if (b64Start >= 0) {
+          if (i - b64Start >= MIN_B64 && base64Runs.length < MAX_B64_RUNS) {
+            let stop = i;
+            while (stop - i < 2 && text.charCodeAt(stop) === 61) stop++; // "=" padding
+            base64Runs.push(text.slice(b64Start, stop));
+          }
+          b64Start = -1;
+        }
+        if ((c >= 0x20 && c < 0x7f) || c === 9 || c === 10 || c === 13) {
+          w = c >= 65 && c <= 90 ? c + 32 : c;
+          i++;
+        } else {
+          // Something to drop or fold: rawCase takes the pending ASCII run first.
+          if (i > runStart) rawCase += text.slice(runStart, i);
+          if (c < 0x80) {
+            runStart = ++i; // C0 control or DEL: dropped, and glues its neighbours
+            continue;
+          }
+          const cp = text.codePointAt(i)!;
+          const next = i + (cp > 0xffff ? 2 : 1);
+          const f = foldCodePoint(cp);
+          if (f.rawCase === "") {
+            if (!hiddenInWord && !isSpace(text.charCodeAt(i - 1)) && !isSpace(text.charCodeAt(next))) hiddenInWord = true;
+            if (cp >= 0xe0000 && cp <= 0xe007f) hasTags = true;
+          } else {
+            if (cp >= 0x370 && cp <= 0x4ff) {
+              if (!mixedScript && (isAsciiLetter(text.charCodeAt(i - 1)) || isAsciiLetter(text.charCodeAt(next)))) mixedScript = true;
+            } else if ((cp >= 0xfe00 && cp <= 0xfe0f) || (cp >= 0xe0100 && cp <= 0xe01ef)) hasVariationSelectors = true;
+            rawCase += f.rawCase;
+            folded = f.folded;
+            fi = 0;
+            if (k + 2 * folded.length + 2 > out.length) {
+              // NFKC can expand one character to up to 18 (U+FDFA): grow instead of truncating.
+              const bigger = new Uint8Array(out.length * 2 + 2 * folded.length);
+              bigger.set(out);
+              out = bigger;
+              const moreHashes = new Uint32Array(bigger.length);
+              moreHashes.set(hashes);
+              hashes = moreHashes;
+            }
+          }
+          i = runStart = next;
+          continue;
         }
       }
-    } else if (!leetHint && c !== 108 && c < 128) {
-      // A leet digit touching a letter ("1gn0re"), or a symbol right before one ("@ll", "!gnore").
-      const next = raw.charCodeAt(i + 1);
-      if (LEET[c] !== 0) {
-        const prev = raw.charCodeAt(i - 1);
-        if ((prev >= 97 && prev <= 122) || (next >= 97 && next <= 122)) leetHint = true;
-      } else if (LEET_SYMBOL[c] !== 0 && next >= 97 && next <= 122) leetHint = true;
     }
-    if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57)) {
+
+    const wc = w < 128 ? CLASS[w]! : 0;
+    // Leet hint: a letter right after a leet digit/symbol ("1g", "@l"), or a leet digit
+    // right after a letter ("n0").
+    if ((wc & LOWER && prevClass & (LEET_DIGIT | LEET_SYM)) || (wc & LEET_DIGIT && prevClass & LOWER)) leetHint = true;
+    prevClass = wc;
+    if (wc & (LOWER | DIGIT)) {
+      if (!inWord) {
+        if (k > 0) out[k++] = 32;
+        inWord = true;
+        h = FNV_OFFSET;
+        tokenLen = 0;
+      }
+      out[k++] = w;
+      h = Math.imul(h ^ w, FNV_PRIME);
+      tokenLen++;
+    } else if (inWord) {
+      inWord = false;
+      hashes[count++] = h >>> 0;
+      if (tokenLen <= 2) {
+        if (++shortRun >= 5) spaced = true;
+      } else shortRun = 0;
+    }
+  }
+  if (runStart === 0) rawCase = text;
+  else if (n > runStart) rawCase += text.slice(runStart, n);
+  return {
+    rawCase,
+    words: { text: asciiString(out.subarray(0, k)), hashes: hashes.subarray(0, count), spaced, leetHint },
+    hiddenInWord,
+    mixedScript,
+    hasTags,
+    hasVariationSelectors,
+    base64Runs,
+    hexRun,
+  };
+}
+
+/** rawCase folded (lowercase, no diacritics, confusables mapped), punctuation kept: the leet input. */
+export function foldRaw(rawCase: string): string {
+  let out = "";
+  let runStart = 0;
+  for (let i = 0; i < rawCase.length; i++) {
+    const c = rawCase.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (i > runStart) out += rawCase.slice(runStart, i).toLowerCase();
+    const cp = rawCase.codePointAt(i)!;
+    if (cp > 0xffff) i++;
+    out += foldCodePoint(cp).folded;
+    runStart = i + 1;
+  }
+  return runStart === 0 ? rawCase.toLowerCase() : out + rawCase.slice(runStart).toLowerCase();
+}
+
+/**
+ * Leet words view of a folded text: digits and glued symbols read as letters, "l" as "i"
+ * (rule patterns are transformed the same way, see leetPatternSource).
+ */
+export function toLeetWords(raw: string): WordsView {
+  const n = raw.length;
+  const out = new Uint8Array(n + 1);
+  const hashes = new Uint32Array(n + 1);
+  let k = 0;
+  let count = 0;
+  let inWord = false;
+  let h = FNV_OFFSET;
+  let tokenLen = 0;
+  let shortRun = 0;
+  let spaced = false;
+  for (let i = 0; i <= n; i++) {
+    let c = i < n ? raw.charCodeAt(i) : 32;
+    const l = leetOf(c);
+    if (l !== 0) c = l;
+    else {
+      const sym = symbolOf(c);
+      if (sym !== 0) {
+        const next = raw.charCodeAt(i + 1);
+        if (isAlnum(next) || symbolOf(next) !== 0 || (isTrailingSymbol(c) && isAlnum(raw.charCodeAt(i - 1)))) c = sym;
+      }
+    }
+    if (isAlnum(c)) {
       if (!inWord) {
         if (k > 0) out[k++] = 32;
         inWord = true;
@@ -287,7 +376,7 @@ export function toWordsView(raw: string, leet = false): WordsView {
       } else shortRun = 0;
     }
   }
-  return { text: asciiString(out.subarray(0, k)), hashes: hashes.subarray(0, count), spaced, leetHint };
+  return { text: asciiString(out.subarray(0, k)), hashes: hashes.subarray(0, count), spaced, leetHint: true };
 }
 
 /**
@@ -296,10 +385,10 @@ export function toWordsView(raw: string, leet = false): WordsView {
  * "Ｉgn\u200Bore…ALL   prévious" -> "ignore all previous".
  */
 export function normalizeForMatching(text: string): string {
-  return toWordsView(toRawViews(text).raw).text;
+  return analyze(text).words.text;
 }
 
-/** Applies to rule patterns and triggers what toWordsView(…, true) applies to text. */
+/** Applies to rule patterns and triggers what toLeetWords applies to text. */
 export function leetPatternSource(source: string): string {
   return source.replace(/l/g, "i");
 }

@@ -14,7 +14,7 @@
  * `guard: "meta"` brings the rule down to 1 point when phrased as a developer's how-to
  * question ("how do I print the system prompt in langchain").
  */
-export type RuleView = "words" | "raw" | "rawCase" | "squashed";
+export type RuleView = "words" | "rawCase" | "squashed";
 
 export interface InjectionRule {
   readonly id: string;
@@ -504,8 +504,8 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     pattern: /\b(?:(?:your|the|these|follow (?:these|the|my)) new (?:instructions|directives|system prompt|orders|programming)|(?:focus on|concentrate on|move on to|proceed with|proceed to) (?:your|the|a|my) new task|updated (?:system )?instructions|(?:voici |suis |suivez )?(?:tes|vos|les) nouvelles (?:instructions|consignes|directives|regles)|ta nouvelle (?:mission|tache|consigne) (?:est|sera)|neue (?:anweisungen|aufgabe|anweisung)|nuevas instrucciones|nuove istruzioni)\b/,
   },
   {
-    id: "new_instructions_header", weight: 4, view: "raw", triggers: [":"],
-    pattern: /\b(?:new|updated|important new|real|true|actual|nouvelles?|vraies?|neue|nuevas?|nuove) (?:instructions?|directives?|system prompt|rules|task|consignes?|r[eè]gles|t[aâ]che|anweisungen|aufgabe|instrucciones|istruzioni)\s*:/,
+    id: "new_instructions_header", weight: 4, view: "rawCase", triggers: [":"],
+    pattern: /\b(?:new|updated|important new|real|true|actual|nouvelles?|vraies?|neue|nuevas?|nuove) (?:instructions?|directives?|system prompt|rules|task|consignes?|r[eè]gles|t[aâ]che|anweisungen|aufgabe|instrucciones|istruzioni)\s*:/i,
   },
   {
     id: "begin_system_prompt", weight: 6, view: "words", triggers: ["system", "systeme"], alsoNeeds: [["begin", "start", "end", "beginning", "debut", "fin"]],
@@ -530,36 +530,36 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
 
   // ---------------------------------------------------------------- chat templates and boundary forging
   {
-    id: "chat_template_token", weight: 7, view: "raw", triggers: ["<", "["],
-    pattern: /<\|[a-z_▁.0-9]{2,40}\|>|\[\/?inst\]|<<\/?sys>>|<\/?(?:start|end)_of_turn>/,
+    id: "chat_template_token", weight: 7, view: "rawCase", triggers: ["<", "["],
+    pattern: /<\|[a-z_▁.0-9]{2,40}\|>|\[\/?inst\]|<<\/?sys>>|<\/?(?:start|end)_of_turn>/i,
   },
   {
-    id: "role_tag", weight: 6, view: "raw", triggers: ["<"],
-    pattern: /<\/\s*(?:system|sys|system_prompt|system_message|systemprompt)\s*>/,
+    id: "role_tag", weight: 6, view: "rawCase", triggers: ["<"],
+    pattern: /<\/\s*(?:system|sys|system_prompt|system_message|systemprompt)\s*>/i,
   },
   {
-    id: "role_tag_open", weight: 4, view: "raw", triggers: ["<", "["],
-    pattern: /<\s*(?:system|sys|system_prompt|system_message|systemprompt)(?:\s[^>]{0,40})?>|\[\/?(?:system|sys)\]/,
+    id: "role_tag_open", weight: 4, view: "rawCase", triggers: ["<", "["],
+    pattern: /<\s*(?:system|sys|system_prompt|system_message|systemprompt)(?:\s[^>]{0,40})?>|\[\/?(?:system|sys)\]/i,
   },
   {
-    id: "data_fence_escape", weight: 3, view: "raw", triggers: ["<"],
-    pattern: /<\/\s*(?:user|user_input|user_message|human|input|data|document|untrusted|untrusted_input|context|message)\s*>/,
+    id: "data_fence_escape", weight: 3, view: "rawCase", triggers: ["<"],
+    pattern: /<\/\s*(?:user|user_input|user_message|human|input|data|document|untrusted|untrusted_input|context|message)\s*>/i,
   },
   {
-    id: "role_header", weight: 6, view: "raw", triggers: ["#"],
-    pattern: /(?:^|\n)[ \t]*#{1,6}[ \t]*(?:system|system prompt|new system prompt|system message|sys|admin message|developer message)[ \t]*:?[ \t]*(?:\n|$)/,
+    id: "role_header", weight: 6, view: "rawCase", triggers: ["#"],
+    pattern: /(?:^|\n)[ \t]*#{1,6}[ \t]*(?:system|system prompt|new system prompt|system message|sys|admin message|developer message)[ \t]*:?[ \t]*(?:\n|$)/i,
   },
   {
-    id: "role_header_instruction", weight: 2, view: "raw", triggers: ["#"],
-    pattern: /(?:^|\n)[ \t]*#{1,6}[ \t]*(?:instructions?|new instructions?|response|assistant)[ \t]*:/,
+    id: "role_header_instruction", weight: 2, view: "rawCase", triggers: ["#"],
+    pattern: /(?:^|\n)[ \t]*#{1,6}[ \t]*(?:instructions?|new instructions?|response|assistant)[ \t]*:/i,
   },
   {
-    id: "turn_marker", weight: 3, view: "raw", triggers: [":"],
-    pattern: /(?:^|\n)[ \t]*(?:system|sys|syst[eè]me)[ \t]*:/,
+    id: "turn_marker", weight: 3, view: "rawCase", triggers: [":"],
+    pattern: /(?:^|\n)[ \t]*(?:system|sys|syst[eè]me)[ \t]*:/i,
   },
   {
-    id: "turn_marker_assistant", weight: 1, view: "raw", triggers: [":"],
-    pattern: /(?:^|\n)[ \t]*(?:assistant|ai|chatgpt|gpt|claude|bot|ia)[ \t]*:/,
+    id: "turn_marker_assistant", weight: 1, view: "rawCase", triggers: [":"],
+    pattern: /(?:^|\n)[ \t]*(?:assistant|ai|chatgpt|gpt|claude|bot|ia)[ \t]*:/i,
   },
 
   // ---------------------------------------------------------------- encodings
@@ -573,8 +573,8 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     pattern: re(`\\b(?:decode|decrypt|decipher|unscramble|deobfuscate|reverse|decoder|dechiffre|dechiffrez|decodez|inverse)${any(8)} (?:and|then|et|puis)${any(2)} (?:follow|execute|obey|carry out|act on|comply with|do what it says|do as it says|do what the text says|follow what it says|perform the instructions|respond to it|answer it|suis|suivez|execute|executez|obeis|obeissez|applique|appliquez|fais ce qu il dit|fais ce que ca dit)\\b`),
   },
   {
-    id: "hex_escapes", weight: 1, view: "raw", triggers: ["\\"],
-    pattern: /(?:\\x[0-9a-f]{2}){4}|(?:\\u[0-9a-f]{4}){4}/,
+    id: "hex_escapes", weight: 1, view: "rawCase", triggers: ["\\"],
+    pattern: /(?:\\x[0-9a-f]{2}){4}|(?:\\u[0-9a-f]{4}){4}/i,
   },
 
   // ---------------------------------------------------------------- squashed signatures
