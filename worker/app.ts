@@ -21,6 +21,7 @@ import { chatRoutes } from "./routes/chat";
 import { conversationRoutes } from "./routes/conversations";
 import { healthRoutes } from "./routes/health";
 import { meRoutes } from "./routes/me";
+import { reviewRoutes } from "./routes/reviews";
 import { openaiRoutes } from "./routes/openai";
 
 const JSON_ROUTES = /^\/(api|v1)\//;
@@ -116,6 +117,7 @@ export function createApp() {
   app.route("/api/conversations", conversationRoutes);
   app.route("/api/chat", chatRoutes);
   app.route("/v1", openaiRoutes);
+  app.route("/api/admin/reviews", reviewRoutes);
   app.route("/api/admin", adminRoutes);
 
   app.notFound((c) => jsonError(c, "not_found", defaultMessage("not_found"), 404));

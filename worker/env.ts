@@ -98,6 +98,8 @@ export const configSchema = z.object({
   ADMIN_TOKEN: z.string().min(32),
   METRICS_TOKEN: z.string().min(16),
   KEY_ROTATION_JSON: jsonRecord,
+  MESSAGE_RETENTION_DAYS: z.coerce.number().int().nonnegative().default(365),
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().nonnegative().default(730),
   HIGH_COST_ALERT_EUR: z.coerce.number().nonnegative().default(5),
   INJECTION_BURST_THRESHOLD: z.coerce.number().int().positive().default(20),
   OUTBOX_ALERT_THRESHOLD: z.coerce.number().int().positive().default(100),

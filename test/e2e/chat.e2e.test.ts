@@ -10,6 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser, PASSWORD, screenshot, uniqueEmail, watchPage } from "./support/browser";
 import { startStack, type Stack } from "./support/stack";
 
+// Callbacks of page.evaluate run in the browser; the repository's tsconfig has no DOM lib.
+declare const document: any, window: any, MutationObserver: any, getComputedStyle: any, localStorage: any, sessionStorage: any;
+
 let stack: Stack;
 let browser: Browser;
 
@@ -210,7 +213,7 @@ describe("an answer with active HTML stays inert", () => {
         expect(await page.locator("#messages script").count()).toBe(0);
         expect(await page.locator("img[onerror], [onerror], [onload], [onclick]").count()).toBe(0);
         const onAttrs = await page.evaluate(() =>
-          [...document.querySelectorAll("#messages *")].flatMap((n) => [...n.attributes].map((a) => a.name)).filter((a) => a.startsWith("on")));
+          [...document.querySelectorAll("#messages *")].flatMap((n: any) => [...n.attributes].map((a: any) => a.name as string)).filter((a: string) => a.startsWith("on")));
         expect(onAttrs).toEqual([]);
         expect(await page.textContent(".msg-assistant strong")).toBe("fin"); // markdown still rendered
         // The model's raw HTML is shown as text, not interpreted.
@@ -297,11 +300,12 @@ describe("layout and accessibility", () => {
       await page.keyboard.press("Tab"); // consent checkbox
       expect(await page.evaluate(() => document.activeElement?.id)).toBe("auth-consent");
       await page.keyboard.press("Space");
-      await page.keyboard.press("Enter"); // Enter in a field of the form? focus is on the checkbox: submit via the button
-      if (await page.isVisible("#auth-view")) {
-        await page.focus("#auth-submit");
-        await page.keyboard.press("Enter");
-      }
+      expect(await page.isChecked("#auth-consent")).toBe(true);
+      await page.keyboard.press("Tab"); // the privacy link inside the label
+      expect(await page.evaluate(() => document.activeElement?.getAttribute("href"))).toBe("/privacy.html");
+      await page.keyboard.press("Tab");
+      expect(await page.evaluate(() => document.activeElement?.id)).toBe("auth-submit");
+      await page.keyboard.press("Enter");
       await page.waitForSelector("#chat-view:not([hidden])", { timeout: 20_000 });
       expect(await page.evaluate(() => document.activeElement?.id)).toBe("composer-input");
       await page.keyboard.type("Bonjour depuis un téléphone");
@@ -316,7 +320,9 @@ describe("layout and accessibility", () => {
       await screenshot(page, "21-mobile-chat");
       await page.click("#sidebar-toggle");
       expect(await page.getAttribute("#sidebar-toggle", "aria-expanded")).toBe("true");
-      await page.waitForSelector(".conv-item");
+      await page.waitForSelector(".conv-item", { timeout: 15_000 }).catch(async (e) => {
+        throw new Error(`no conversation listed; error shown: "${await page.textContent("#chat-error")}" (${e})`);
+      });
       await screenshot(page, "22-mobile-sidebar");
       await page.keyboard.press("Escape");
 
@@ -329,12 +335,12 @@ describe("layout and accessibility", () => {
 
       // Every visible control has an accessible name.
       const unlabelled = await page.evaluate(() => {
-        const named = (e: Element) => {
-          const el = e as HTMLInputElement;
+        const named = (e: any) => {
+          const el = e as any;
           return !!(el.getAttribute("aria-label")?.trim() || el.getAttribute("aria-labelledby") || el.labels?.length || (el.tagName === "BUTTON" && el.textContent?.trim()));
         };
         return [...document.querySelectorAll("button, input, select, textarea, meter")]
-          .filter((e) => !(e as HTMLElement).closest("[hidden]") && !e.closest("dialog:not([open])") && (e as HTMLElement).getAttribute("aria-hidden") !== "true")
+          .filter((e) => !(e as any).closest("[hidden]") && !e.closest("dialog:not([open])") && (e as any).getAttribute("aria-hidden") !== "true")
           .filter((e) => !named(e))
           .map((e) => e.outerHTML.slice(0, 80));
       });

@@ -1,7 +1,7 @@
 /** Sign-up and sign-in. Unknown email and wrong password look the same, in body and time. */
 import { and, eq, isNull } from "drizzle-orm";
 import { consents, users } from "../../db/schema";
-import { checkPasswordPolicy, hashPassword, sha256Hex, verifyDummy, verifyPassword } from "../crypto";
+import { checkPasswordPolicy, hashPassword, verifyDummy, verifyPassword } from "../crypto";
 import type { Config } from "../env";
 import { AppError } from "../errors";
 import type { AuditWriter } from "../lib/audit";
@@ -57,7 +57,7 @@ export async function authenticate(
   const [user] = await db.select().from(users).where(and(eq(users.email, email), isNull(users.deletedAt))).limit(1);
   if (!user || !user.passwordHash) {
     await verifyDummy(input.password);
-    audit({ type: "auth.login_failed", severity: "low", requestId, details: { emailHash: (await sha256Hex(email)).slice(0, 16), reason: "unknown" } });
+    audit({ type: "auth.login_failed", severity: "low", requestId, details: { reason: "unknown_account" } }); // no email, not even hashed: audit rows hold no personal data
     throw new AppError("unauthorized", "Invalid email or password.");
   }
   const result = await verifyPassword(input.password, user.passwordHash);

@@ -3,6 +3,7 @@
  * sanitize -> injection score -> PII mask -> hardened prompt. Pure except for audit/log.
  */
 import type { AuthUser } from "../context";
+import type { CriticalDomain } from "../stages/domain";
 import type { DataKey } from "../accounts/data-keys";
 import type { Config } from "../env";
 import { AppError } from "../errors";
@@ -32,6 +33,8 @@ export interface PreparedChat {
   startedAt: number;
   /** The user's data key, fetched early so the answer can be stored even if PostgreSQL drops meanwhile. */
   dataKey?: Promise<DataKey>;
+  /** Legal, financial or medical: the answer gets a disclaimer and a human-review trace. */
+  criticalDomain?: CriticalDomain | null;
 }
 
 export async function prepareChat(args: {

@@ -4,9 +4,9 @@
  * first; if PostgreSQL refuses them they go to the durable outbox, idempotent by key.
  */
 import { and, eq } from "drizzle-orm";
-import { conversations, messages, usage } from "../../db/schema";
+import { conversations, messages, reviews, usage } from "../../db/schema";
 import { loadUserDataKey } from "../accounts/data-keys";
-import { encryptField, encryptMessage } from "../crypto";
+import { encryptField, encryptMessage, sha256Hex } from "../crypto";
 import type { OutboxItem } from "../durable/outbox";
 import type { Config } from "../env";
 import type { Logger } from "../lib/log";
@@ -57,6 +57,7 @@ async function buildItems(scope: RequestScope, config: Config, p: PreparedChat, 
       } });
     }
   }
+  if (p.criticalDomain && o.answer) items.push(await buildReviewItem(p, o, conversation, items));
   items.push({ kind: "usage", key: p.requestId, row: {
     userId: p.user.id, model: p.model.id, provider: p.model.provider,
     inputTokens: o.inputTokens, outputTokens: o.outputTokens, costEur: o.costEur.toFixed(8),
@@ -79,6 +80,7 @@ export async function recordChat(scope: RequestScope, config: Config, log: Logge
         if (item.kind === "conversation") await tx.insert(conversations).values(item.row).onConflictDoNothing();
         else if (item.kind === "message") await tx.insert(messages).values(item.row).onConflictDoNothing();
         else if (item.kind === "usage") await tx.insert(usage).values(item.row).onConflictDoNothing();
+        else if (item.kind === "review") await tx.insert(reviews).values(item.row).onConflictDoNothing();
       }
       if (conversation && !conversation.isNew) {
         await tx.update(conversations).set({ updatedAt: new Date() }).where(and(eq(conversations.id, conversation.id), eq(conversations.userId, p.user.id)));
@@ -90,3 +92,28 @@ export async function recordChat(scope: RequestScope, config: Config, log: Logge
   }
 }
 
+
+/**
+ * EU AI Act decision trace for an answer in a critical domain: model and version, the
+ * guards that fired, hashes of input and output, and the exchange itself encrypted with
+ * the user's data key; queued for human review.
+ */
+async function buildReviewItem(p: PreparedChat, o: ChatOutcome, conversation: ConversationTarget | null, items: OutboxItem[]): Promise<OutboxItem> {
+  const dk = p.dataKey ? await p.dataKey : null;
+  const assistant = items.find((i) => i.kind === "message" && i.row.role === "assistant");
+  const id = crypto.randomUUID();
+  const sealed = dk ? await encryptField(dk.key, JSON.stringify({ question: p.userText, answer: o.answer }), ["review", p.user.id, id]) : null;
+  return { kind: "review", key: p.requestId, row: {
+    id, userId: p.user.id, conversationId: conversation?.id ?? null, messageId: assistant?.kind === "message" ? assistant.row.id ?? null : null,
+    requestId: p.requestId, domain: p.criticalDomain!, model: p.model.id, modelVersion: `${p.model.provider}/${p.model.upstream}`,
+    guards: {
+      injection: { level: p.injection.level, rules: p.injection.rules },
+      pii: p.piiCounts,
+      output: o.status === "ok" ? "passed" : o.status,
+      ...(o.blockedReason ? { blockedReason: o.blockedReason } : {}),
+    },
+    inputHash: await sha256Hex(p.userText), outputHash: await sha256Hex(o.answer),
+    contentCiphertext: sealed?.ciphertext ?? null, contentIv: sealed?.iv ?? null, keyId: dk?.id ?? null,
+    status: "pending", createdAt: new Date(),
+  } };
+}

@@ -15,6 +15,7 @@ import { runBudgetCheck } from "./budget-check";
 import { runKeyRotationCheck } from "./key-rotation";
 import { rewrapUserKeys } from "./rewrap";
 import { purgeExpiredExports } from "./purge";
+import { runRetention } from "./retention";
 
 export const HOURLY = "0 * * * *";
 export const DAILY = "17 3 * * *";
@@ -59,6 +60,7 @@ export async function runScheduled(controller: Pick<ScheduledController, "cron" 
       await job("key-rotation-check", () => runKeyRotationCheck(config.KEY_ROTATION_JSON, alerter, now));
       await job("rewrap", () => rewrapUserKeys(handle.db, config.ENCRYPTION_KEYS));
       await job("purge-exports", () => purgeExpiredExports(handle.db, now));
+      await job("retention", () => runRetention(handle.db, config, now));
     } else {
       log.warn("unknown cron", {});
     }

@@ -5,7 +5,7 @@
  * key (request id, event key, row id), so a row flushed twice is written once.
  */
 import { DurableObject } from "cloudflare:workers";
-import { auditEvents, conversations, messages, usage } from "../../db/schema";
+import { auditEvents, conversations, messages, reviews, usage } from "../../db/schema";
 import { loadConfig } from "../env";
 import { openDb, type Db } from "../lib/db";
 
@@ -13,10 +13,11 @@ export type OutboxItem =
   | { kind: "conversation"; key: string; row: typeof conversations.$inferInsert }
   | { kind: "message"; key: string; row: typeof messages.$inferInsert }
   | { kind: "usage"; key: string; row: typeof usage.$inferInsert }
-  | { kind: "audit"; key: string; row: typeof auditEvents.$inferInsert };
+  | { kind: "audit"; key: string; row: typeof auditEvents.$inferInsert }
+  | { kind: "review"; key: string; row: typeof reviews.$inferInsert };
 
 /** Parents before children, so foreign keys hold. */
-const ORDER: OutboxItem["kind"][] = ["conversation", "message", "usage", "audit"];
+const ORDER: OutboxItem["kind"][] = ["conversation", "message", "usage", "audit", "review"];
 const BATCH = 200;
 const FIRST_RETRY_MS = 2_000;
 const MAX_RETRY_MS = 60_000;
@@ -34,6 +35,9 @@ export async function writeItems(db: Db, items: OutboxItem[]): Promise<void> {
         break;
       case "usage":
         await db.insert(usage).values(rows as (typeof usage.$inferInsert)[]).onConflictDoNothing();
+        break;
+      case "review":
+        await db.insert(reviews).values(rows as (typeof reviews.$inferInsert)[]).onConflictDoNothing();
         break;
       case "audit":
         await db.insert(auditEvents).values(rows as (typeof auditEvents.$inferInsert)[]).onConflictDoNothing();

@@ -14,6 +14,8 @@ import type { ChatMessage } from "../providers/types";
 import { requireActiveSubscription, requireUser } from "../stages/auth";
 import { createChatBodySchema } from "../stages/validate";
 import { rateLimit } from "../stages/rate-limit";
+import { requireProcessingConsent } from "../stages/consent";
+import { DISCLAIMERS, detectCriticalDomain } from "../stages/domain";
 
 /** How many earlier messages of the conversation the model sees. */
 const HISTORY_MESSAGES = 12;
@@ -22,6 +24,7 @@ export const chatRoutes = new Hono<AppEnv>().post(
   "/",
   requireUser(),                 // 1. auth
   requireActiveSubscription(),   //    and subscription (402)
+  requireProcessingConsent(),    //    and processing consent (403)
   rateLimit(),                   //    sliding window per user and global (429)
   async (c) => {
     const config = c.get("config");
@@ -47,6 +50,8 @@ export const chatRoutes = new Hono<AppEnv>().post(
       audit: c.get("audit"), log: c.get("log"),
     });
     prepared.dataKey = dataKey;
-    return streamChat(c, prepared, conversation);    // breaker, budget reserve, 7-10. model, restore + filter, persist, usage
+    prepared.criticalDomain = detectCriticalDomain(prepared.userText);        // AI Act: disclaimer + review trace
+    const disclaimer = prepared.criticalDomain ? { disclaimer: DISCLAIMERS[config.SYSTEM_PROMPT_LANG][prepared.criticalDomain], criticalDomain: prepared.criticalDomain } : {};
+    return streamChat(c, prepared, conversation, disclaimer);    // breaker, budget reserve, 7-10. model, restore + filter, persist, usage
   },
 );

@@ -20,6 +20,9 @@ import { ProviderError, estimateTokens, type ProviderEvent } from "../providers"
 import { requireActiveSubscription, requireUser } from "../stages/auth";
 import { MAX_MESSAGE_CHARS } from "../stages/validate";
 import { rateLimit } from "../stages/rate-limit";
+import { requireProcessingConsent } from "../stages/consent";
+import { detectCriticalDomain } from "../stages/domain";
+import { loadUserDataKey } from "../accounts/data-keys";
 
 const messageSchema = z.object({
   role: z.enum(["system", "user", "assistant"]),
@@ -41,7 +44,7 @@ export const openaiRoutes = new Hono<AppEnv>()
     object: "list",
     data: [...modelRegistry(c.get("config")).keys()].map((id) => ({ id, object: "model", created: 0, owned_by: "unialist" })),
   }))
-  .post("/chat/completions", requireActiveSubscription(), rateLimit(), async (c) => {
+  .post("/chat/completions", requireActiveSubscription(), requireProcessingConsent(), rateLimit(), async (c) => {
     const config = c.get("config");
     const body = await readJson(c, completionSchema);
     const model = modelRegistry(config).get(body.model);
@@ -50,6 +53,8 @@ export const openaiRoutes = new Hono<AppEnv>()
     // Client-supplied system messages are user data here: only our system prompt is a system message.
     const history = body.messages.slice(0, -1).map((m) => ({ role: m.role === "assistant" ? "assistant" as const : "user" as const, content: m.content }));
     const p = await prepareChat({ config, user: c.get("user"), requestId: c.get("requestId"), model, message: last.content, history, audit: c.get("audit"), log: c.get("log") });
+    p.criticalDomain = detectCriticalDomain(p.userText); // AI Act: the trace is kept here too (no meta event on this surface)
+    if (p.criticalDomain) p.dataKey = loadUserDataKey(c.get("scope").db, config, p.user.id);
     const maxTokens = Math.min(body.max_tokens ?? model.maxOutputTokens, model.maxOutputTokens);
     const controller = new AbortController();
     const opened = await openStream(c, p, controller.signal, maxTokens);

@@ -333,7 +333,7 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
   },
   {
     id: "de_forget_everything", weight: 6, view: "words", triggers: ["vergiss", "vergesst", "vergesse", "ignoriere", "ignorier"], alsoNeeds: [["alles", "all"]],
-    pattern: re(`\\b(?:vergiss|vergesst|vergesse|ignoriere|ignorier) (?:alles|all das)(?: was)?${any(4)} (?:davor|vorher|bisher|zuvor|oben|gesagt|gesagt wurde|bis jetzt|bislang)\\b`),
+    pattern: re(`\\b(?:vergiss|vergesst|vergesse|ignoriere|ignorier) (?:alles|all das)(?: was)?${any(4)} (?:davor|vorher|bisher|zuvor|oben|gesagt|gesagte|gesagten|gesagt wurde|bis jetzt|bislang)\\b`),
   },
 
   // ---------------------------------------------------------------- role override / persona
@@ -368,7 +368,7 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
   },
   {
     id: "dan_persona", weight: 4, view: "words", triggers: ["dan"],
-    pattern: re(`\\b(?:${alt(EN_ROLE_INTRO)}|${alt(FR_ROLE_INTRO)}|you are|you re|your name is|call yourself|enable|activate|enter|switch to|tu es|ton nom est|tu t appelles|appelle toi)(?: now| maintenant)?(?: a| an| the| le| la)? dan\\b|\\bdan (?:mode|prompt|jailbreak)\\b|\\bmode dan\\b`),
+    pattern: re(`\\b(?:${alt(EN_ROLE_INTRO)}|${alt(FR_ROLE_INTRO)}|you are|you re|your name is|call yourself|enable|activate|enter|switch to|tu es|ton nom est|tu t appelles|appelle toi)(?: now| maintenant)?(?: a| an| the| le| la)? dan\\b|\\b(?:enable|activate|enter|switch to|active|activez|passe en) (?:the )?dan mode\\b|\\bdan mode (?:enabled|activated|on)\\b|\\bmode dan (?:active|activee)\\b`),
   },
   {
     id: "do_anything_now", weight: 7, view: "words", triggers: ["anything", "importe"], alsoNeeds: [["now", "maintenant"]],
@@ -501,7 +501,7 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
   {
     id: "new_instructions", weight: 4, view: "words",
     triggers: ["new", "updated", "nouvelles", "nouvelle", "neue", "nuevas", "nuove"],
-    pattern: /\b(?:(?:your|the|these|follow (?:these|the|my)) new (?:instructions|directives|system prompt|orders|programming)|(?:focus on|concentrate on|move on to|proceed with|proceed to) (?:your|the|a|my) new task|updated (?:system )?instructions|(?:voici |suis |suivez )?(?:tes|vos|les) nouvelles (?:instructions|consignes|directives|regles)|ta nouvelle (?:mission|tache|consigne) (?:est|sera)|neue (?:anweisungen|aufgabe|anweisung)|nuevas instrucciones|nuove istruzioni)\b/,
+    pattern: /\b(?:your new (?:instructions|directives|system prompt|orders|programming)|(?:follow|obey) (?:these|the|my) new (?:instructions|directives|orders)|(?:focus on|concentrate on|move on to|proceed with|proceed to) (?:your|the|a|my) new task|updated (?:system )?instructions|(?:voici |suis |suivez )?(?:tes|vos|les) nouvelles (?:instructions|consignes|directives|regles)|ta nouvelle (?:mission|tache|consigne) (?:est|sera)|neue (?:anweisungen|aufgabe|anweisung)|nuevas instrucciones|nuove istruzioni)\b/,
   },
   {
     id: "new_instructions_header", weight: 4, view: "rawCase", triggers: [":"],
@@ -512,11 +512,11 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     pattern: /\b(?:(?:begin|start|end|beginning)(?: of)?(?: the)?(?: new| real| actual| true| updated| hidden| secret)? system (?:prompt|message|instructions)|(?:debut|fin) (?:du|de) (?:nouveau )?(?:prompt systeme|message systeme))\b/,
   },
   {
-    id: "ai_addressed", weight: 4, view: "words", triggers: ["if", "si"], alsoNeeds: [["ai", "llm", "language", "chatbot", "assistant", "bot", "gpt", "chatgpt", "ia", "intelligence", "modele"]],
+    id: "ai_addressed", weight: 2, view: "words", triggers: ["if", "si"], alsoNeeds: [["ai", "llm", "language", "chatbot", "assistant", "bot", "gpt", "chatgpt", "ia", "intelligence", "modele"]],
     pattern: /\b(?:if you (?:are|re) (?:an? )?(?:ai|llm|language model|large language model|chatbot|ai assistant|ai model|assistant|bot|gpt|chatgpt)|si tu es (?:une? )?(?:ia|intelligence artificielle|assistant|chatbot|modele de langage|llm))\b/,
   },
   {
-    id: "ai_addressed", weight: 3, view: "words", triggers: ["ai", "llm", "language", "chatbot", "assistant", "agent", "model", "gpt", "chatgpt", "llms", "ais", "agents"], alsoNeeds: [["note", "message", "instruction", "instructions", "attention", "notice", "memo", "important"]],
+    id: "ai_addressed", weight: 2, view: "words", triggers: ["ai", "llm", "language", "chatbot", "assistant", "agent", "model", "gpt", "chatgpt", "llms", "ais", "agents"], alsoNeeds: [["note", "message", "instruction", "instructions", "attention", "notice", "memo", "important"]],
     pattern: /\b(?:note|message|instructions?|attention|notice|memo|important) (?:to|for) (?:the |all |any )?(?:ai|llm|language model|chatbot|ai assistant|ai model|assistant|agent|model|gpt|chatgpt|llms|ais|agents|ai agents)\b/,
   },
   {
@@ -531,6 +531,12 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
   // ---------------------------------------------------------------- chat templates and boundary forging
   {
     id: "chat_template_token", weight: 7, view: "rawCase", triggers: ["<", "["],
+    pattern: /(?<![`'"«“])(?:<\|[a-z_▁.0-9]{2,40}\|>|\[\/?inst\]|<<\/?sys>>|<\/?(?:start|end)_of_turn>)(?![`'"»”])/i,
+  },
+  {
+    // The same token quoted as code ("why does '<|endoftext|>' show up"): developers talk
+    // about these. Still fenced as data.
+    id: "chat_template_token", weight: 3, view: "rawCase", triggers: ["<", "["],
     pattern: /<\|[a-z_▁.0-9]{2,40}\|>|\[\/?inst\]|<<\/?sys>>|<\/?(?:start|end)_of_turn>/i,
   },
   {
@@ -554,7 +560,7 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     pattern: /(?:^|\n)[ \t]*#{1,6}[ \t]*(?:instructions?|new instructions?|response|assistant)[ \t]*:/i,
   },
   {
-    id: "turn_marker", weight: 3, view: "rawCase", triggers: [":"],
+    id: "turn_marker", weight: 2, view: "rawCase", triggers: [":"],
     pattern: /(?:^|\n)[ \t]*(?:system|sys|syst[eè]me)[ \t]*:/i,
   },
   {

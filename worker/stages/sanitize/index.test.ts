@@ -185,9 +185,9 @@ describe("sanitize: cost", () => {
   it("sanitizes 10,000 characters quickly (generous bound)", () => {
     const para = "Bonjour, voici ma question sur la facture n° 2024-118 : pourquoi 30 € ? 😊 <b>merci</b> `if (a < b)` ";
     const text = para.repeat(Math.ceil(10_000 / para.length)).slice(0, 10_000);
-    for (let i = 0; i < 5; i++) sanitize(text);
+    for (let i = 0; i < 50; i++) sanitize(text);
     const t0 = performance.now();
-    for (let i = 0; i < 10; i++) sanitize(text);
-    expect((performance.now() - t0) / 10).toBeLessThan(5);
+    for (let i = 0; i < 50; i++) sanitize(text);
+    expect((performance.now() - t0) / 50).toBeLessThan(5);
   });
 });

@@ -334,43 +334,51 @@ function parseStartTag(s: string, lt: number): Tag | null {
 /** Lines opening/closing a fenced code block (CommonMark: up to 3 spaces of indent). */
 const FENCE_OPEN = /^ {0,3}(`{3,}|~{3,})([^\n]*)$/;
 const FENCE_CLOSE = /^ {0,3}(`{3,}|~{3,})[ \t]*$/;
-const HTML_LINE = /^ {0,3}</;
 
 /**
  * Splits into [start, end) ranges outside fenced code blocks. Code inside fences is shown
  * as code by markdown renderers, so it is left alone (users paste HTML to get help).
- * A fence inside a raw HTML block is not code for a renderer, hence the HTML_LINE check.
+ * A fence inside a raw HTML block is not code for a renderer, hence the check for lines
+ * starting with "<" since the last blank line.
  * Fence lengths are compared capped at RUN_CAP so that capping cannot re-pair fences.
  */
 function unfencedRanges(s: string): Array<[number, number]> {
   if (!s.includes("```") && !s.includes("~~~")) return [[0, s.length]];
+  const n = s.length;
   const ranges: Array<[number, number]> = [];
   let rangeStart = 0;
   let fence: { ch: string; len: number } | null = null;
   let htmlSinceBlank = false;
-  for (let pos = 0; pos <= s.length; ) {
+  for (let pos = 0; pos <= n; ) {
     let nl = s.indexOf("\n", pos);
-    if (nl < 0) nl = s.length;
-    const line = s.slice(pos, nl);
+    if (nl < 0) nl = n;
+    // Only lines whose first non-space character (within 3 spaces) is ` ~ or < matter,
+    // plus blank lines: look at that character before slicing anything.
+    let q = pos;
+    while (q < nl && q - pos < 4 && s.charCodeAt(q) === 32) q++;
+    const c = q < nl ? s.charCodeAt(q) : -1;
+    const marker = q - pos <= 3 && (c === 96 || c === 126);
     if (fence) {
-      const m = FENCE_CLOSE.exec(line);
-      if (m && m[1]![0] === fence.ch && Math.min(m[1]!.length, RUN_CAP) >= fence.len) {
-        fence = null;
-        rangeStart = nl; // the closing line itself is inert, the newline after it is not
+      if (marker) {
+        const m = FENCE_CLOSE.exec(s.slice(pos, nl));
+        if (m && m[1]![0] === fence.ch && Math.min(m[1]!.length, RUN_CAP) >= fence.len) {
+          fence = null;
+          rangeStart = nl; // the closing line itself is inert, the newline after it is not
+        }
       }
-    } else if (line.trim() === "") {
-      htmlSinceBlank = false;
-    } else {
-      const m = FENCE_OPEN.exec(line);
+    } else if (c === -1 || c === 32 || c === 9 || c === 13) {
+      if (s.slice(q, nl).trim() === "") htmlSinceBlank = false;
+    } else if (marker) {
+      const m = FENCE_OPEN.exec(s.slice(pos, nl));
       const ch = m?.[1]![0];
       if (m && !htmlSinceBlank && !(ch === "`" && m[2]!.includes("`"))) {
         ranges.push([rangeStart, pos]);
         fence = { ch: ch!, len: Math.min(m[1]!.length, RUN_CAP) };
-      } else if (HTML_LINE.test(line)) htmlSinceBlank = true;
-    }
+      }
+    } else if (c === 60 && q - pos <= 3) htmlSinceBlank = true;
     pos = nl + 1;
   }
-  if (!fence) ranges.push([rangeStart, s.length]);
+  if (!fence) ranges.push([rangeStart, n]);
   return ranges.filter(([a, b]) => b > a);
 }
 
@@ -486,31 +494,41 @@ function findClosingTag(lower: string, name: string, from: number): number {
 // ---------------------------------------------------------------------------------------
 // Runs
 
+/** Sampling step for run detection: must be even (pairs) and at most RUN_CAP / 2. */
+const RUN_STEP = 10;
+
 /**
- * Caps runs by a hand-written scan (a backreference regex costs ~3x more on plain text).
- * A surrogate pair counts as one character, so emoji runs are capped too.
+ * Caps runs without reading every character: a run of more than RUN_CAP (>= 2 * RUN_STEP)
+ * code units always contains two sampled positions RUN_STEP apart that hold the same
+ * unit, so only those places are examined. A surrogate pair counts as one character, so
+ * emoji runs are capped too (RUN_STEP is even).
  */
 function capRuns(s: string, removed: SanitizeResult["removed"]): string {
+  const n = s.length;
   let out = "";
   let last = 0; // s[last, …) not yet copied
-  const n = s.length;
-  for (let i = 0; i < n; ) {
-    const c = s.charCodeAt(i);
-    let j = i + 1;
+  for (let k = 0; k + RUN_STEP < n; k += RUN_STEP) {
+    const c = s.charCodeAt(k);
+    if (s.charCodeAt(k + RUN_STEP) !== c) continue;
+    // The unit at k: one code unit, or the surrogate pair k belongs to.
+    let p = k;
     let width = 1;
-    if (c >= 0xd800 && c <= 0xdbff && i + 1 < n) {
-      const d = s.charCodeAt(i + 1);
-      width = 2;
-      j = i + 2;
-      while (j + 1 < n && s.charCodeAt(j) === c && s.charCodeAt(j + 1) === d) j += 2;
-    } else while (j < n && s.charCodeAt(j) === c) j++;
-    const limit = c === 0x20 || c === 0x09 ? WHITESPACE_RUN_CAP : RUN_CAP;
-    if ((j - i) / width > limit) {
-      out += s.slice(last, i + limit * width);
-      last = j;
+    if (c >= 0xdc00 && c <= 0xdfff && k > 0 && s.charCodeAt(k - 1) >= 0xd800 && s.charCodeAt(k - 1) <= 0xdbff) p = k - 1;
+    const hi = s.charCodeAt(p);
+    if (hi >= 0xd800 && hi <= 0xdbff && p + 1 < n) width = 2;
+    const lo = s.charCodeAt(p + 1);
+    const same = (x: number) => s.charCodeAt(x) === hi && (width === 1 || s.charCodeAt(x + 1) === lo);
+    let a = p;
+    while (a - width >= last && same(a - width)) a -= width;
+    let b = p + width;
+    while (b + width <= n && same(b)) b += width;
+    const limit = hi === 0x20 || hi === 0x09 ? WHITESPACE_RUN_CAP : RUN_CAP;
+    if ((b - a) / width > limit) {
+      out += s.slice(last, a + limit * width);
+      last = b;
       removed.runsCapped++;
     }
-    i = j;
+    if (b > k + RUN_STEP) k = b - (b % RUN_STEP) - RUN_STEP; // resume at the first sample >= b
   }
   return last === 0 ? s : out + s.slice(last);
 }

@@ -1,0 +1,51 @@
+/**
+ * Consents: recorded at sign-up (terms + processing), given or withdrawn later. The latest
+ * row of a kind is the current state; the history is kept (proof of consent).
+ */
+import { asc, desc, and, eq } from "drizzle-orm";
+import { consents } from "../../db/schema";
+import type { Config } from "../env";
+import type { Db } from "../lib/db";
+import { getRedis, redisKey } from "../lib/redis";
+
+export const CONSENT_KINDS = ["terms", "processing"] as const;
+export type ConsentKind = (typeof CONSENT_KINDS)[number];
+
+export async function listConsents(db: Db, userId: string) {
+  const rows = await db.select().from(consents).where(eq(consents.userId, userId)).orderBy(asc(consents.createdAt), asc(consents.id));
+  const history = rows.map((r) => ({ kind: r.kind, version: r.version, granted: r.granted, at: r.createdAt.toISOString() }));
+  const current: Record<string, { granted: boolean; version: string; at: string }> = {};
+  for (const h of history) current[h.kind] = { granted: h.granted, version: h.version, at: h.at };
+  return { current, history };
+}
+
+export async function recordConsent(db: Db, config: Config, userId: string, kind: ConsentKind, granted: boolean, version: string) {
+  await db.insert(consents).values({ userId, kind, granted, version });
+  await forgetConsentCache(config, userId);
+}
+
+const cacheKey = (config: Config, userId: string) => redisKey(config, "consent", userId);
+
+export async function forgetConsentCache(config: Config, userId: string): Promise<void> {
+  await getRedis(config).del(cacheKey(config, userId));
+}
+
+/** Whether the latest processing consent is granted. Cached in Redis (dropped on change). */
+export async function hasProcessingConsent(db: Db, config: Config, userId: string): Promise<boolean> {
+  try {
+    const cached = await getRedis(config).get<number>(cacheKey(config, userId));
+    if (cached === 1 || cached === 0) return cached === 1;
+  } catch {
+    // fall through to PostgreSQL
+  }
+  const [row] = await db.select({ granted: consents.granted }).from(consents)
+    .where(and(eq(consents.userId, userId), eq(consents.kind, "processing")))
+    .orderBy(desc(consents.createdAt), desc(consents.id)).limit(1);
+  const granted = row?.granted ?? false;
+  try {
+    await getRedis(config).set(cacheKey(config, userId), granted ? 1 : 0, { ex: 300 });
+  } catch {
+    // a cache
+  }
+  return granted;
+}
