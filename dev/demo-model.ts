@@ -9,6 +9,9 @@
  *   scenario:echo    answers the user's message   scenario:leak     repeats the system prompt
  *   scenario:xss     answers with active HTML     scenario:429      HTTP 429 + Retry-After
  *   scenario:onechar echo in 1-character chunks   anything else     a short French demo answer
+ *   scenario:harmful a long answer with "__flag_violence__" after ~950 characters (output moderation)
+ *   scenario:unchecked a long answer with "__mod_fail__" after ~475 characters (moderation fails on it)
+ * GET /__control/requests?contains=X&path=/v1/chat/completions filters what was recorded.
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -36,7 +39,12 @@ function splitWords(text: string): string[] {
   return text.match(/\S+\s*/g) ?? [text];
 }
 
+/** ~95 harmless characters, repeated to make long answers. */
+const FILLER = "Voici une longue réponse tranquille sur la cuisine, les jardins et les promenades du dimanche. ";
+
 function answerFor(model: string, messages: ChatMessage[]): string {
+  if (model === "scenario:harmful") return `${FILLER.repeat(10)}__flag_violence__ ${FILLER.repeat(10)}FIN-HARMFUL`;
+  if (model === "scenario:unchecked") return `${FILLER.repeat(5)}__mod_fail__ ${FILLER.repeat(5)}FIN-UNCHECKED`;
   const user = [...messages].reverse().find((m) => m.role === "user")?.content ?? "";
   const system = messages.find((m) => m.role === "system")?.content ?? "";
   if (model === "scenario:echo" || model === "scenario:onechar") return user;
@@ -69,7 +77,8 @@ export async function startDemoModel(opts: { port?: number; host?: string; apiKe
     if (url.pathname === "/__control/requests") {
       if (req.method === "DELETE") requests.length = 0;
       const contains = url.searchParams.get("contains");
-      return json(200, contains ? requests.filter((r) => JSON.stringify(r.body).includes(contains)) : requests);
+      const path = url.searchParams.get("path");
+      return json(200, requests.filter((r) => (!contains || JSON.stringify(r.body).includes(contains)) && (!path || r.path === path)));
     }
     if (keys.size > 0) {
       const token = (req.headers.authorization ?? "").replace(/^Bearer\s+/i, "");

@@ -21,6 +21,7 @@ import { chatRoutes } from "./routes/chat";
 import { conversationRoutes } from "./routes/conversations";
 import { healthRoutes } from "./routes/health";
 import { meRoutes } from "./routes/me";
+import { metricsRoutes } from "./routes/metrics";
 import { reviewRoutes } from "./routes/reviews";
 import { openaiRoutes } from "./routes/openai";
 
@@ -112,6 +113,7 @@ export function createApp() {
   });
 
   app.route("/", healthRoutes);
+  app.route("/", metricsRoutes); // GET /metrics, Prometheus text behind METRICS_TOKEN
   app.route("/api/auth", authRoutes);
   app.route("/api/me", meRoutes);
   app.route("/api/conversations", conversationRoutes);

@@ -3,6 +3,7 @@
  * missing or malformed keys, never their values.
  */
 import { z } from "zod";
+import { moderationRulesSetting } from "./stages/moderation/rules";
 
 export interface Env {
   CIRCUIT_BREAKER: DurableObjectNamespace;
@@ -134,6 +135,16 @@ export const configSchema = z.object({
   BUDGET_ENTERPRISE_EUR: budgetEur(null),
   /** A budget reservation never settled (crashed request) is released after this long. */
   BUDGET_RESERVATION_TTL_SECONDS: positiveInt(900, 24 * 3600),
+  // Content moderation (worker/stages/moderation): which classifier, its rules, deadline and failure policies.
+  MODERATION_PROVIDER: z.enum(["openai", "workers-ai", "off"]).default("openai"),
+  /** Empty = the provider's default (omni-moderation-latest, @cf/meta/llama-guard-3-8b). */
+  MODERATION_MODEL: z.string().max(100).optional().transform((v) => v || undefined),
+  MODERATION_RULES_JSON: moderationRulesSetting,
+  MODERATION_TIMEOUT_MS: positiveInt(1500, 30_000),
+  MODERATION_INPUT_FAILURE: z.enum(["closed", "open"]).default("closed"),
+  MODERATION_OUTPUT_FAILURE: z.enum(["open", "closed"]).default("open"),
+  /** At most this many characters of an answer are shown before being checked. */
+  MODERATION_OUTPUT_WINDOW_CHARS: z.coerce.number().int().min(50).max(20_000).default(400),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -181,6 +181,10 @@ describe("web chat, one user's whole journey", () => {
   it("deletes the account with the password; signing in again is refused", async () => {
     await page.click("#delete-open");
     await page.waitForSelector("#delete-dialog[open]");
+    await page.fill("#delete-password", "pas-le-bon-mot-de-passe");
+    await page.click("#delete-confirm");
+    await expect.poll(() => page.textContent("#delete-error")).toBe("Mot de passe incorrect.");
+    expect(await page.isVisible("#chat-view")).toBe(true);
     await page.fill("#delete-password", PASSWORD);
     await screenshot(page, "11-delete-account-dialog");
     await page.click("#delete-confirm");

@@ -16,7 +16,8 @@ export default defineConfig({
   test: {
     name: "e2e",
     environment: "node",
-    include: ["test/e2e/**/*.e2e.test.ts"],
+    // The web client's own unit tests (web/src/*.test.ts) run here too: fast, no browser.
+    include: ["test/e2e/**/*.e2e.test.ts", "web/src/**/*.test.ts"],
     testTimeout: 120_000,
     hookTimeout: 180_000,
     // Each file starts its own stack; one at a time keeps the machine responsive.

@@ -10,7 +10,8 @@ import { createApp } from "../../worker/app";
 
 const doubleUrl = () => inject("doubleUrl");
 async function received(marker: string): Promise<any[]> {
-  return (await fetch(`${doubleUrl()}/__control/requests?contains=${encodeURIComponent(marker)}`)).json() as Promise<any[]>;
+  // Chat calls only: the moderation stage also sends the (masked) message to the double's /v1/moderations.
+  return (await fetch(`${doubleUrl()}/__control/requests?path=/v1/chat/completions&contains=${encodeURIComponent(marker)}`)).json() as Promise<any[]>;
 }
 const chat = (token: string, body: unknown) => call("/api/chat", { token, body });
 const usageRow = (requestId: string) =>

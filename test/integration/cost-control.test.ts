@@ -25,7 +25,8 @@ async function callWith(overrides: Record<string, string>, path: string, init: {
   const res = await app.fetch(new Request(`https://gw.test${path}`, { method: init.method ?? (init.body ? "POST" : "GET"), headers, body: init.body === undefined ? undefined : JSON.stringify(init.body) }), envWith(overrides), ctx);
   return { res, done: () => waitOnExecutionContext(ctx) };
 }
-const received = async (marker: string) => (await (await fetch(`${inject("doubleUrl")}/__control/requests?contains=${encodeURIComponent(marker)}`)).json()) as unknown[];
+// Chat calls only: the moderation stage also sends the (masked) message to the double's /v1/moderations.
+const received = async (marker: string) => (await (await fetch(`${inject("doubleUrl")}/__control/requests?path=/v1/chat/completions&contains=${encodeURIComponent(marker)}`)).json()) as unknown[];
 const alerts = async () => (await (await fetch(`${inject("sinkUrl")}/__control/received`)).json()) as { kind: string; path: string; body: any }[];
 
 describe("rate limits", () => {

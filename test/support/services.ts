@@ -33,7 +33,7 @@ export const TEST_MODELS: Record<string, unknown> = {
   // Breaker tests own the "anthropic" circuit: no other test uses that provider.
   "anthropic-fail": { provider: "anthropic", upstream: "scenario:fail500", ...price },
   "anthropic-ok": { provider: "anthropic", upstream: "demo", ...price, fallback: "mistral-small" },
-  ...Object.fromEntries(["echo", "onechar", "slow", "fail500", "hang", "cut", "leak", "xss", "429"].map((s) => [s, { provider: "openai", upstream: `scenario:${s}`, ...price }])),
+  ...Object.fromEntries(["echo", "onechar", "slow", "fail500", "hang", "cut", "leak", "xss", "429", "harmful", "unchecked"].map((s) => [s, { provider: "openai", upstream: `scenario:${s}`, ...price }])),
 };
 
 export interface LocalServices {

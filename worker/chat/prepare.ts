@@ -10,8 +10,10 @@ import { AppError } from "../errors";
 import type { AuditWriter } from "../lib/audit";
 import { hmacSha256Hex } from "../crypto";
 import type { Logger } from "../lib/log";
+import type { Metrics } from "../lib/metrics";
 import type { ChatMessage } from "../providers/types";
 import type { ModelConfig } from "../providers/models";
+import type { ModerationTrace } from "./moderation";
 import { scoreInjection } from "../stages/injection";
 import { maskPii, type PiiMapping } from "../stages/pii";
 import { buildPrompt } from "../stages/prompt";
@@ -33,6 +35,11 @@ export interface PreparedChat {
   startedAt: number;
   /** The user's data key, fetched early so the answer can be stored even if PostgreSQL drops meanwhile. */
   dataKey?: Promise<DataKey>;
+  /** The new message and the history as the provider sees them (masked): all that moderation may read. */
+  maskedUserText: string;
+  maskedHistory: ChatMessage[];
+  /** Set by the moderation stage (worker/chat/moderation.ts), written to the usage row. */
+  moderation?: ModerationTrace;
   /** Legal, financial or medical: the answer gets a disclaimer and a human-review trace. */
   criticalDomain?: CriticalDomain | null;
 }
@@ -46,6 +53,8 @@ export async function prepareChat(args: {
   history?: ChatMessage[];
   audit: AuditWriter;
   log: Logger;
+  /** The request's metrics recorder (`metricsFor(c)`); omitted: nothing is counted. */
+  metrics?: Metrics;
 }): Promise<PreparedChat> {
   const startedAt = Date.now();
   const { text } = sanitize(args.message);
@@ -57,6 +66,7 @@ export async function prepareChat(args: {
     const details = { rules: injection.rules, score: injection.score, length: userText.length, sha256: (await hmacSha256Hex(`audit-hash:${args.config.JWT_SECRET}`, userText)).slice(0, 32) };
     if (injection.level === "high") {
       args.audit({ type: "guard.prompt_injection", severity: "high", userId: args.user.id, requestId: args.requestId, details: { ...details, level: "high", action: "blocked" } });
+      args.metrics?.recordPromptGuards({ injectionLevel: "high" });
       throw new AppError("prompt_injection");
     }
     if (injection.level === "medium") {
@@ -74,6 +84,7 @@ export async function prepareChat(args: {
   const segments = joined.masked.split(SEP);
   const maskedHistory: ChatMessage[] = (args.history ?? []).map((m, i) => ({ role: m.role, content: segments[i] ?? "" }));
   const masked = { masked: segments[segments.length - 1] ?? "", mapping: joined.mapping, counts: countPlaceholders(segments[segments.length - 1] ?? "") };
+  args.metrics?.recordPromptGuards({ injectionLevel: injection.level, piiCounts: masked.counts });
 
   const canary = `UA-CANARY-${crypto.randomUUID().replace(/-/g, "").slice(0, 16)}`;
   const prompt = buildPrompt({
@@ -95,6 +106,8 @@ export async function prepareChat(args: {
     piiCounts: masked.counts,
     injection: { level: injection.level, score: injection.score, rules: injection.rules },
     startedAt,
+    maskedUserText: masked.masked,
+    maskedHistory,
   };
 }
 

@@ -12,6 +12,7 @@ import type { Config } from "../env";
 import type { Logger } from "../lib/log";
 import type { RequestScope } from "../lib/scope";
 import type { PreparedChat } from "./prepare";
+import { moderationDetails } from "./moderation";
 
 export type ChatStatus = "ok" | "output_blocked" | "provider_error" | "aborted" | "content_blocked";
 
@@ -65,6 +66,7 @@ async function buildItems(scope: RequestScope, config: Config, p: PreparedChat, 
     details: {
       pii: p.piiCounts, injectionLevel: p.injection.level, finishReason: o.finishReason,
       ...(o.blockedReason ? { blocked: o.blockedReason } : {}), ...(o.usageEstimated ? { usageEstimated: true } : {}),
+      ...moderationDetails(p.moderation),
     },
     createdAt: new Date(now),
   } });

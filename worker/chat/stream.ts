@@ -11,6 +11,8 @@ import { createOutputPipeline } from "./output";
 import { costEur, type PreparedChat } from "./prepare";
 import { acquireCallGuards, settleCallGuards } from "./call-guards";
 import { recordChat, type ChatOutcome, type ConversationTarget } from "./record";
+import { createModeratedOutput, moderationStop } from "./moderation";
+import { metricsFor } from "../lib/metrics";
 
 export const AI_DISCLOSURE = {
   fr: "Vous échangez avec une intelligence artificielle. Ses réponses peuvent contenir des erreurs : vérifiez les informations importantes.",
@@ -54,13 +56,19 @@ export function deferRecord(c: Context<AppEnv>, p: PreparedChat, conversation: C
   const log = c.get("log");
   scope.defer(recordChat(scope, c.get("config"), log, p, conversation, o)
     .catch((e) => log.error("chat rows lost", { errorName: e instanceof Error ? e.name : "unknown" })));
+  // Every model call ends here (both surfaces, any outcome): its metrics, written in the background.
+  metricsFor(c).recordModelCall({
+    model: p.model.id, status: o.status, costEur: o.costEur, latencyMs: Date.now() - p.startedAt,
+    timeToFirstTokenMs: o.timeToFirstTokenMs, inputTokens: o.inputTokens, outputTokens: o.outputTokens, blockedReason: o.blockedReason,
+  });
 }
 
 export async function streamChat(c: Context<AppEnv>, p: PreparedChat, conversation: ConversationTarget, extraMeta: Record<string, unknown> = {}) {
   const controller = new AbortController();
   const opened = await openStream(c, p, controller.signal);
   const config = c.get("config");
-  const output = createOutputPipeline({ config, mapping: p.piiMapping, canary: p.canary, systemPrompt: p.systemPrompt });
+  // Output moderation windows, then placeholders restored and the output filter.
+  const output = createModeratedOutput(c, p, createOutputPipeline({ config, mapping: p.piiMapping, canary: p.canary, systemPrompt: p.systemPrompt }), controller.signal);
   const audit = c.get("audit");
   const log = c.get("log");
 
@@ -86,13 +94,21 @@ export async function streamChat(c: Context<AppEnv>, p: PreparedChat, conversati
       while (!step.done) {
         const ev = step.value;
         if (ev.type === "delta") {
-          const out = output.push(ev.text);
+          const out = await output.push(ev.text);
           if (out.emit) {
             sent += out.emit;
             await write("delta", { text: out.emit });
           }
           if (out.blocked) {
             controller.abort();
+            const moderated = moderationStop(c, out.blocked.reason); // audited by the moderation stage
+            if (moderated) {
+              outcome.status = "content_blocked";
+              outcome.blockedReason = out.blocked.reason;
+              outcome.outputTokens = estimateTokens(sent);
+              await write("error", moderated);
+              break;
+            }
             outcome.status = "output_blocked";
             outcome.blockedReason = out.blocked.reason;
             outcome.outputTokens = estimateTokens(sent);
@@ -101,7 +117,7 @@ export async function streamChat(c: Context<AppEnv>, p: PreparedChat, conversati
             break;
           }
         } else {
-          const tail = output.flush();
+          const tail = await output.flush();
           if (tail.emit) {
             sent += tail.emit;
             await write("delta", { text: tail.emit });
@@ -110,6 +126,13 @@ export async function streamChat(c: Context<AppEnv>, p: PreparedChat, conversati
           outcome.outputTokens = ev.usage.outputTokens;
           outcome.usageEstimated = ev.usage.estimated;
           outcome.finishReason = ev.finishReason;
+          const moderated = tail.blocked && moderationStop(c, tail.blocked.reason);
+          if (moderated) {
+            outcome.status = "content_blocked";
+            outcome.blockedReason = tail.blocked!.reason;
+            await write("error", moderated);
+            break;
+          }
           if (tail.blocked) {
             outcome.status = "output_blocked";
             outcome.blockedReason = tail.blocked.reason;

@@ -71,7 +71,9 @@ function decodeCursor(cursor: string): { updatedAt: Date; id: string } {
   try {
     const [iso, id] = atob(cursor).split("|");
     const updatedAt = new Date(iso!);
-    if (Number.isNaN(updatedAt.getTime()) || !isUuid(id ?? "")) throw new Error();
+    // Years outside 1..9999 are valid JS dates that PostgreSQL refuses (a 500): not a cursor of ours.
+    const year = updatedAt.getUTCFullYear();
+    if (Number.isNaN(updatedAt.getTime()) || year < 1 || year > 9999 || !isUuid(id ?? "")) throw new Error();
     return { updatedAt, id: id! };
   } catch {
     throw new AppError("invalid_input", "Invalid cursor.");

@@ -6,6 +6,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { auditEvents, conversations, messages, reviews, usage } from "../../db/schema";
+import { appendAuditEvents } from "../audit/chain";
 import { loadConfig } from "../env";
 import { openDb, type Db } from "../lib/db";
 
@@ -40,7 +41,8 @@ export async function writeItems(db: Db, items: OutboxItem[]): Promise<void> {
         await db.insert(reviews).values(rows as (typeof reviews.$inferInsert)[]).onConflictDoNothing();
         break;
       case "audit":
-        await db.insert(auditEvents).values(rows as (typeof auditEvents.$inferInsert)[]).onConflictDoNothing();
+        // Hash-chained, idempotent by event key: a re-flush neither duplicates nor forks a chain.
+        await appendAuditEvents(db, rows as (typeof auditEvents.$inferInsert)[]);
         break;
     }
   }

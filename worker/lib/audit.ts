@@ -1,9 +1,10 @@
 /**
  * Audit events: type, severity, rule ids, counts and hashes, never user text.
  * Written after the response (scope.defer) so guards never wait on PostgreSQL; when
- * PostgreSQL is down they go to the durable outbox (idempotent by event key).
+ * PostgreSQL is down they go to the durable outbox (idempotent by event key). Every row is
+ * appended to a hash chain (../audit/chain.ts), by this writer and by the outbox alike.
  */
-import { auditEvents } from "../../db/schema";
+import { appendAuditEvents } from "../audit/chain";
 import type { Logger } from "./log";
 import type { RequestScope } from "./scope";
 
@@ -36,7 +37,7 @@ export function createAuditWriter(scope: RequestScope, log: Logger): AuditWriter
     log.info("audit", { audit: event.type, severity: event.severity });
     scope.defer((async () => {
       try {
-        await scope.db.insert(auditEvents).values(row).onConflictDoNothing();
+        await appendAuditEvents(scope.db, [row]);
       } catch {
         log.warn("audit row sent to outbox", { audit: event.type });
         await scope.toOutbox([{ kind: "audit", key: row.eventKey, row }]);

@@ -24,3 +24,10 @@ export async function readJson<S extends z.ZodType>(c: Context, schema: S): Prom
 }
 
 export const isUuid = (s: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i.test(s);
+
+/**
+ * PostgreSQL text cannot hold U+0000: a query carrying it fails (a 500). Strings looked up
+ * as text refuse it up front (400); short tokens stored as text refuse every control.
+ */
+export const NO_NUL = /^[^\u0000]*$/;
+export const NO_CONTROL_CHARS = /^[^\u0000-\u001f\u007f]*$/;

@@ -4,6 +4,7 @@ import { Hono, type MiddlewareHandler } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../context";
 import { users } from "../../db/schema";
+import { verifyAuditChains } from "../audit/chain";
 import { timingSafeEqual } from "../crypto";
 import { AppError } from "../errors";
 import { isUuid, readJson } from "../lib/json";
@@ -45,4 +46,13 @@ export const adminRoutes = new Hono<AppEnv>()
     await forgetUserCache(c.get("config"), u.id);
     c.get("audit")({ type: "admin.user_updated", severity: "medium", userId: u.id, requestId: c.get("requestId"), details: { fields: Object.keys(body) } });
     return c.json(adminView(updated!));
+  })
+  // The audit hash chains, verified page by page: `?chain=3&chain=4` (or `?chain=3,4`) limits the check.
+  .get("/audit/verify", async (c) => {
+    const raw = (c.req.queries("chain") ?? []).flatMap((v) => v.split(",")).map((v) => v.trim()).filter(Boolean);
+    if (raw.some((v) => !/^\d{1,9}$/.test(v)) || raw.length > 1000) throw new AppError("invalid_input", "chain must be a list of chain ids.");
+    const report = await verifyAuditChains(c.get("scope").db, raw.length ? { chainIds: raw.map(Number) } : {});
+    const problems = report.chains.filter((ch) => !ch.ok).map((ch) => ({ chainId: ch.chainId, kind: ch.problem!.kind, seq: ch.problem!.seq }));
+    c.get("audit")({ type: "admin.audit_verified", severity: report.ok ? "info" : "high", requestId: c.get("requestId"), details: { ok: report.ok, chains: report.chains.length, problems: problems.slice(0, 20), unchained: report.unchained?.count ?? null } });
+    return c.json(report);
   });

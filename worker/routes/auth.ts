@@ -6,7 +6,7 @@ import type { AppEnv } from "../context";
 import { REFRESH_COOKIE, REFRESH_COOKIE_PATH, issueTokens, revokeFamilyOfToken, rotateRefreshToken, type IssuedTokens } from "../accounts/tokens";
 import { authenticate, registerUser, type PublicUser } from "../accounts/users";
 import { AppError } from "../errors";
-import { readJson } from "../lib/json";
+import { NO_CONTROL_CHARS, NO_NUL, readJson } from "../lib/json";
 import { authRateLimit } from "../stages/rate-limit";
 import { users } from "../../db/schema";
 import { eq } from "drizzle-orm";
@@ -14,9 +14,9 @@ import { eq } from "drizzle-orm";
 const registerSchema = z.strictObject({
   email: z.string().max(320).transform((e) => e.normalize("NFKC").trim().toLowerCase()).pipe(z.email().max(254)),
   password: z.string().max(1024),
-  consent: z.strictObject({ terms: z.literal(true), version: z.string().min(1).max(32) }),
+  consent: z.strictObject({ terms: z.literal(true), version: z.string().min(1).max(32).regex(NO_CONTROL_CHARS) }),
 });
-const loginSchema = z.strictObject({ email: z.string().min(1).max(254), password: z.string().min(1).max(1024) });
+const loginSchema = z.strictObject({ email: z.string().min(1).max(254).regex(NO_NUL), password: z.string().min(1).max(1024) });
 
 function setRefreshCookie(c: Context<AppEnv>, token: string) {
   setCookie(c, REFRESH_COOKIE, token, {

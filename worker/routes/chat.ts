@@ -7,8 +7,10 @@ import { loadUserDataKey } from "../accounts/data-keys";
 import { readConversation } from "../conversations/store";
 import { prepareChat } from "../chat/prepare";
 import { streamChat } from "../chat/stream";
+import { moderateInput } from "../chat/moderation";
 import type { ConversationTarget } from "../chat/record";
 import { readJson } from "../lib/json";
+import { metricsFor } from "../lib/metrics";
 import { modelRegistry } from "../providers/models";
 import type { ChatMessage } from "../providers/types";
 import { requireActiveSubscription, requireUser } from "../stages/auth";
@@ -47,8 +49,9 @@ export const chatRoutes = new Hono<AppEnv>().post(
 
     const prepared = await prepareChat({             // 3-6. sanitize, injection, PII mask, prompt
       config, user, requestId: c.get("requestId"), model: body.model, message: body.message, history,
-      audit: c.get("audit"), log: c.get("log"),
+      audit: c.get("audit"), log: c.get("log"), metrics: metricsFor(c),
     });
+    await moderateInput(c, prepared);               // 6b. moderation of the masked message (400 content_blocked, 503 unavailable)
     prepared.dataKey = dataKey;
     prepared.criticalDomain = detectCriticalDomain(prepared.userText);        // AI Act: disclaimer + review trace
     const disclaimer = prepared.criticalDomain ? { disclaimer: DISCLAIMERS[config.SYSTEM_PROMPT_LANG][prepared.criticalDomain], criticalDomain: prepared.criticalDomain } : {};

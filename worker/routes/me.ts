@@ -10,7 +10,7 @@ import { budgetState } from "../stages/budget";
 import { requestsThisHour } from "../stages/rate-limit";
 import { z } from "zod";
 import { verifyDummy, verifyPassword } from "../crypto";
-import { readJson } from "../lib/json";
+import { NO_CONTROL_CHARS, readJson } from "../lib/json";
 import { listConsents, recordConsent } from "../privacy/consents";
 import { eraseUser } from "../privacy/erasure";
 import { buildExport } from "../privacy/export";
@@ -18,7 +18,7 @@ import { buildExport } from "../privacy/export";
 const consentSchema = z.strictObject({
   kind: z.enum(["processing"]),
   granted: z.boolean(),
-  version: z.string().min(1).max(32).optional(),
+  version: z.string().min(1).max(32).regex(NO_CONTROL_CHARS).optional(),
 });
 const eraseSchema = z.strictObject({ password: z.string().min(1).max(1024) });
 

@@ -10,11 +10,13 @@ import { z } from "zod";
 import type { AppEnv } from "../context";
 import { createOutputPipeline } from "../chat/output";
 import { costEur, prepareChat } from "../chat/prepare";
+import { createModeratedOutput, moderateInput, moderationStop } from "../chat/moderation";
 import { deferRecord, openStream } from "../chat/stream";
 import { settleCallGuards } from "../chat/call-guards";
 import type { ChatOutcome } from "../chat/record";
 import { AppError } from "../errors";
 import { readJson } from "../lib/json";
+import { metricsFor } from "../lib/metrics";
 import { modelRegistry } from "../providers/models";
 import { ProviderError, estimateTokens, type ProviderEvent } from "../providers";
 import { requireActiveSubscription, requireUser } from "../stages/auth";
@@ -52,13 +54,14 @@ export const openaiRoutes = new Hono<AppEnv>()
     const last = body.messages[body.messages.length - 1]!;
     // Client-supplied system messages are user data here: only our system prompt is a system message.
     const history = body.messages.slice(0, -1).map((m) => ({ role: m.role === "assistant" ? "assistant" as const : "user" as const, content: m.content }));
-    const p = await prepareChat({ config, user: c.get("user"), requestId: c.get("requestId"), model, message: last.content, history, audit: c.get("audit"), log: c.get("log") });
+    const p = await prepareChat({ config, user: c.get("user"), requestId: c.get("requestId"), model, message: last.content, history, audit: c.get("audit"), log: c.get("log"), metrics: metricsFor(c) });
+    await moderateInput(c, p, { includeHistory: true }); // masked text only; 400 content_blocked, 503 when unavailable (closed)
     p.criticalDomain = detectCriticalDomain(p.userText); // AI Act: the trace is kept here too (no meta event on this surface)
     if (p.criticalDomain) p.dataKey = loadUserDataKey(c.get("scope").db, config, p.user.id);
     const maxTokens = Math.min(body.max_tokens ?? model.maxOutputTokens, model.maxOutputTokens);
     const controller = new AbortController();
     const opened = await openStream(c, p, controller.signal, maxTokens);
-    const output = createOutputPipeline({ config, mapping: p.piiMapping, canary: p.canary, systemPrompt: p.systemPrompt });
+    const output = createModeratedOutput(c, p, createOutputPipeline({ config, mapping: p.piiMapping, canary: p.canary, systemPrompt: p.systemPrompt }), controller.signal);
     const modelId = model.id;
     const id = `chatcmpl-${p.requestId.replace(/-/g, "")}`;
     const created = Math.floor(Date.now() / 1000);
@@ -71,13 +74,18 @@ export const openaiRoutes = new Hono<AppEnv>()
       try {
         while (!step.done) {
           const ev = step.value;
-          const out = ev.type === "delta" ? output.push(ev.text) : output.flush();
+          const out = ev.type === "delta" ? await output.push(ev.text) : await output.flush();
           if (out.emit) {
             outcome.answer += out.emit;
             await emit(out.emit);
           }
           if (out.blocked) {
             controller.abort();
+            if (moderationStop(c, out.blocked.reason)) { // audited by the moderation stage
+              outcome.status = "content_blocked";
+              outcome.blockedReason = out.blocked.reason;
+              return;
+            }
             outcome.status = "output_blocked";
             outcome.blockedReason = out.blocked.reason;
             c.get("audit")({ type: "guard.output_blocked", severity: "critical", userId: p.user.id, requestId: p.requestId, details: { reason: out.blocked.reason } });
@@ -108,6 +116,8 @@ export const openaiRoutes = new Hono<AppEnv>()
     if (!body.stream) {
       await pump(async () => {});
       if (outcome.status === "output_blocked") throw new AppError("content_blocked", "The answer was blocked by the output filter.");
+      const moderated = outcome.status === "content_blocked" ? moderationStop(c, outcome.blockedReason ?? "") : null;
+      if (moderated) throw new AppError(moderated.code, moderated.message);
       if (outcome.status !== "ok") throw new AppError("provider_unavailable");
       return c.json({
         id, object: "chat.completion", created, model: model.id,
@@ -135,6 +145,8 @@ export const openaiRoutes = new Hono<AppEnv>()
         if (body.stream_options?.include_usage) {
           await stream.writeSSE({ data: JSON.stringify({ id, object: "chat.completion.chunk", created, model: modelId, choices: [], usage: usage() }) });
         }
+      } else if (outcome.status === "content_blocked") {
+        await stream.writeSSE({ event: "error", data: JSON.stringify({ error: moderationStop(c, outcome.blockedReason ?? "") }) });
       } else if (outcome.status !== "aborted") {
         const code = outcome.status === "output_blocked" ? "output_blocked" : "provider_unavailable";
         await stream.writeSSE({ event: "error", data: JSON.stringify({ error: { code, message: code === "output_blocked" ? "The answer was blocked by the output filter." : "The AI provider stopped answering." } }) });

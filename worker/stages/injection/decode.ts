@@ -104,7 +104,9 @@ export function extractPayloads(original: string, rv: Analysis, budget: DecodeBu
   const { rawCase } = rv;
   const found: string[] = [];
   const take = (run: string, decode: (r: string) => string | null) => {
-    if (budget.candidates <= 0 || budget.chars < run.length) return;
+    if (budget.candidates <= 0 || budget.chars <= 0) return;
+    // Too long for what is left: decode the beginning (an instruction is rarely at the end).
+    if (run.length > budget.chars) run = run.slice(0, budget.chars);
     budget.candidates--;
     budget.chars -= run.length;
     const text = decode(run);
@@ -116,7 +118,7 @@ export function extractPayloads(original: string, rv: Analysis, budget: DecodeBu
       take(m[0], (r) => String.fromCharCode(...[...r].map((c) => c.codePointAt(0)! - 0xe0000)));
     }
   }
-  if (rv.hasVariationSelectors) {
+  if (rv.variationSelectorRun) {
     for (const m of original.matchAll(VS_RUN)) {
       take(m[0], (r) =>
         bytesToText(

@@ -4,7 +4,9 @@
  * between calls).
  *
  * score = sum over distinct matched rule ids of the rule weight (see rules.ts), plus:
- *   encoded_payload +3  a decoded base64/hex/escape/smuggled run scores >= medium itself
+ *   encoded_payload +3  a decoded run (base64, hex, \xNN, %NN, entities, tag/variation-
+ *                       selector smuggling) scores >= medium itself, or a ROT13/reversed
+ *                       reading of the text matches a signature
  *   obfuscation     +1  a rule of weight >= 3 matched only through an obfuscated reading
  *   mixed_script    +1  Latin letters glued to Cyrillic/Greek ones (homoglyph spoofing)
  *   hidden_characters +1 zero-width / format characters inside words
@@ -54,7 +56,7 @@ export function scoreInjection(text: string): InjectionResult {
 
 interface CompiledRule extends InjectionRule {
   readonly index: number;
-  /** Same rule for the leet reading ("l" folded into "i"); absent for raw views. */
+  /** Same rule for the leet reading ("l" folded into "i"); absent for rawCase rules. */
   readonly leetPattern?: RegExp;
   readonly leetTriggers?: readonly string[];
 }
@@ -173,7 +175,6 @@ interface Views {
   /** Substring trigger results already computed for these views. */
   seen?: Map<string, boolean>;
 }
-
 
 function collect(text: string, depth: number, budget: DecodeBudget): Hits {
   const hits: Hits = { weights: new Map(), plain: new Set() };

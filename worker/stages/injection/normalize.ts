@@ -113,8 +113,8 @@ export interface Analysis {
   mixedScript: boolean;
   /** Unicode tag characters (U+E0000 block) are present: possible ASCII smuggling. */
   hasTags: boolean;
-  /** Variation selectors are present: possible byte smuggling. */
-  hasVariationSelectors: boolean;
+  /** 8+ variation selectors in a row: possible byte smuggling (emoji use one at a time). */
+  variationSelectorRun: boolean;
   /** Runs of base64 alphabet characters, 16 or more long, as found in the text (at most 16). */
   base64Runs: string[];
   /** 32+ hex digits in a row, possibly separated by spaces, commas, colons or "0x". */
@@ -186,7 +186,9 @@ export function analyze(text: string): Analysis {
   let hiddenInWord = false;
   let mixedScript = false;
   let hasTags = false;
-  let hasVariationSelectors = false;
+  let variationSelectorRun = false;
+  let vsStreak = 0;
+  let vsEnd = -1; // index right after the last variation selector
   const base64Runs: string[] = [];
   let b64Start = -1;
   let hexDigits = 0;
@@ -259,7 +261,11 @@ export function analyze(text: string): Analysis {
           } else {
             if (cp >= 0x370 && cp <= 0x4ff) {
               if (!mixedScript && (isAsciiLetter(text.charCodeAt(i - 1)) || isAsciiLetter(text.charCodeAt(next)))) mixedScript = true;
-            } else if ((cp >= 0xfe00 && cp <= 0xfe0f) || (cp >= 0xe0100 && cp <= 0xe01ef)) hasVariationSelectors = true;
+            } else if ((cp >= 0xfe00 && cp <= 0xfe0f) || (cp >= 0xe0100 && cp <= 0xe01ef)) {
+              vsStreak = i === vsEnd ? vsStreak + 1 : 1;
+              vsEnd = next;
+              if (vsStreak >= 8) variationSelectorRun = true;
+            }
             rawCase += f.rawCase;
             folded = f.folded;
             fi = 0;
@@ -310,7 +316,7 @@ export function analyze(text: string): Analysis {
     hiddenInWord,
     mixedScript,
     hasTags,
-    hasVariationSelectors,
+    variationSelectorRun,
     base64Runs,
     hexRun,
   };

@@ -91,7 +91,8 @@ const EN_ROLE_INTRO = [
   "pretend you re", "pretend that you are", "pretend that you re", "roleplay as", "role play as",
   "play the role of", "take on the role of", "assume the role of", "simulate", "imagine you are",
   "imagine you re", "you must act as", "i want you to act as", "i want you to be", "respond as",
-  "answer as", "reply as", "you will be",
+  "answer as", "reply as", "you will be", "in the role of", "immerse yourself into the role of",
+  "immerse yourself in the role of",
 ];
 const RESTRICTIONS = [
   "restrictions", "restriction", "limitations", "limits", "rules", "guidelines", "filters", "filter",
@@ -110,7 +111,7 @@ const AI_RESTRICTIONS = [
 const EN_PERSONA_EVIL = [
   "unrestricted", "unfiltered", "uncensored", "unmoderated", "unaligned", "unlimited ai", "unbound",
   "unchained", "unshackled", "jailbroken", "jailbreak", "rogue ai", "evil ai", "evil assistant",
-  "evil chatbot", "evil bot", "evil version", "evil twin", "evil confidant", "amoral", "immoral ai",
+  "evil chatbot", "evil bot", "evil version", "evil twin", "evil confidant", "evil trusted confidant", "amoral", "immoral ai",
   "unethical ai", "malicious ai", "in developer mode", "with developer mode", "developer mode enabled",
   "in god mode", "god mode enabled",
   `free (?:from|of) (?:all |any )?${alt(RESTRICTIONS)}`, `freed from ${alt(RESTRICTIONS)}`,
@@ -122,12 +123,14 @@ const EN_PERSONA_EVIL = [
 const EN_PERSONA_AI = [
   "an ai", "a ai", "an assistant", "a chatbot", "a language model", "an llm", "another ai",
   "a different ai", "a new ai", "another assistant", "a different assistant", "a new assistant",
-  "another model", "a different model", "a new model", "chatgpt", "gpt",
+  "another model", "a different model", "a new model", "chatgpt", "gpt", "another ai model",
+  "another language model",
 ];
 /** Role intros that only make sense as an override, not as "act as a tutor". */
 const EN_OVERRIDE_INTRO = [
   "you are now", "you re now", "you will now be", "you are no longer", "you re no longer",
   "from now on you are", "from now on you re", "henceforth you are", "you have become",
+  "immerse yourself into the role of", "immerse yourself in the role of",
 ];
 
 // --- French vocabulary (diacritics stripped, apostrophes/hyphens are spaces) ---------------
@@ -276,9 +279,10 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
   },
   {
     // "Ignore the above": the classic opener, but also "ignore the above error" in a chat.
+    // Not "the previous message": in a chat that is usually the user correcting themselves.
     id: "ignore_above", weight: 4, view: "words", triggers: ["ignore", "disregard", "forget"],
     alsoNeeds: [["above", "foregoing", "preceding", "previous", "prior"]],
-    pattern: /\b(?:ignore|disregard|forget)(?: all| everything| anything)?(?: of)?(?: the| what s| what is| what was| that| this)? (?:above|foregoing|(?:preceding|previous|prior) (?:text|message|messages|content|input|prompt|conversation|lines|paragraph))\b/,
+    pattern: /\b(?:ignore|disregard|forget)(?: all| everything| anything)?(?: of)?(?: the| what s| what is| what was| that| this)? (?:above|foregoing|(?:preceding|previous|prior) (?:text|content|input|prompt|lines|paragraph))\b/,
   },
   {
     id: "bypass_rules", weight: 6, view: "words",
@@ -339,11 +343,21 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
   // ---------------------------------------------------------------- role override / persona
   {
     id: "role_override", weight: 7, view: "words", triggers: keys(EN_ROLE_INTRO), alsoNeeds: [["unrestricted", "unfiltered", "uncensored", "unmoderated", "unaligned", "unlimited", "unbound", "unchained", "unshackled", "jailbroken", "jailbreak", "rogue", "evil", "amoral", "immoral", "unethical", "malicious", "developer", "god", "free", "freed", "without", "no", "longer", "not", "anything", "does", "doesn"]],
-    pattern: re(`\\b${alt(EN_ROLE_INTRO)}${any(4)} (?:an? |the )?${alt(EN_PERSONA_EVIL)}\\b`),
+    pattern: re(`\\b${alt(EN_ROLE_INTRO)}${any(6)} (?:an? |the )?${alt(EN_PERSONA_EVIL)}\\b`),
+  },
+  {
+    // Addressed to the assistant only: "a story about an AI freed from its rules" is fine.
+    id: "role_override", weight: 6, view: "words", triggers: ["freed", "liberated", "released", "unshackled", "unchained"],
+    alsoNeeds: [["you"]],
+    pattern: re(`\\b(?:you are|you re|you have been|you ve been|you were)${any(6)} (?:freed|liberated|released|unshackled|unchained) from (?:all |any |your |the |its )?(?:[a-z]+ )?${alt(RESTRICTIONS)}\\b`),
   },
   {
     id: "role_override_ai", weight: 3, view: "words", triggers: keys(EN_OVERRIDE_INTRO), alsoNeeds: [["ai", "assistant", "chatbot", "model", "llm", "chatgpt", "gpt", "language"]],
     pattern: re(`\\b${alt(EN_OVERRIDE_INTRO)}${any(2)} ${alt(EN_PERSONA_AI)}\\b`),
+  },
+  {
+    id: "ignore_previous", weight: 7, view: "words", triggers: keys(EN_IGNORE), alsoNeeds: [["system", "developer", "hidden", "original", "initial"]],
+    pattern: re(`\\b${alt(EN_IGNORE)}(?: the| your| this| that| all| any){0,2} (?:system|developer|hidden|original|initial) (?:message|messages|prompt|instructions|rules|guidelines)\\b`),
   },
   {
     id: "role_intro", weight: 1, view: "words", triggers: keys([...EN_ROLE_INTRO, ...FR_ROLE_INTRO, ...OTHER_ROLE_INTRO]),
@@ -415,6 +429,10 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     pattern: /\b(?:repeat|print|output|write|copy|recite|echo|reproduce|show|display|return|paste|type)(?: out| back)?(?: me)? (?:all |everything |every word |each word |the (?:text|words|content|contents|message|messages|lines|line|sentences|sentence|instructions|prompt|conversation|paragraph) |what is |what s |what was |everything that s |everything that is |everything that was )?(?:written |said |stated |listed |given |provided |shown |mentioned |typed |you were given |you have been given )?(?:above|before this|before that|so far|prior to this|at the (?:start|beginning|top)|from the (?:start|beginning|top))\b/,
   },
   {
+    id: "repeat_above", weight: 4, view: "words", triggers: ["written", "said", "stated", "typed"], alsoNeeds: [["what", "whats"]],
+    pattern: /\b(?:what (?:was|is|s|were)|whats) (?:written|said|stated|typed) (?:at the (?:beginning|start|top)|above|before (?:this|that|my message))\b/,
+  },
+  {
     id: "repeat_starting_with", weight: 3, view: "words", triggers: ["starting", "beginning", "starts", "begins"], alsoNeeds: [["you", "your", "system", "i"]],
     pattern: /\b(?:starting|beginning|that (?:starts|begins)|which (?:starts|begins)) with (?:you are|your instructions|the words you are|i am a|system)\b/,
   },
@@ -466,7 +484,7 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
   {
     id: "developer_mode_ai", weight: 5, view: "words",
     triggers: ["mode"], alsoNeeds: [["developer", "dev", "god", "sudo", "developpeur", "developper", "dieu", "admin", "administrateur", "sans", "non", "libre", "jailbreak"]],
-    pattern: /\b(?:(?:chatgpt|gpt|claude|gemini|assistant|ai|llm|chatbot|you are|you re|you will be|you ll be|act as|pretend to be|simulate)(?: [a-z0-9]+){0,4}? (?:with |in |into |on )?(?:developer|dev|god|sudo) mode|(?:developer|dev|god) mode (?:enabled|activated|is on|output|response|responses|engaged)|(?:tu es|tu passes|passe|passes|tu bascules|bascule|tu entres|entre|active|activez|mets toi)(?: maintenant| desormais)? en mode (?:developpeur|developper|dev|dieu|admin|administrateur|sans (?:filtre|restriction|limite|censure)s?|non censure|libre|jailbreak)|mode (?:developpeur|dieu) (?:active|activee|enclenche|on))\b/,
+    pattern: /\b(?:(?:chatgpt|gpt|claude|gemini|assistant|ai|llm|chatbot|you are|you re|you will be|you ll be|act as|pretend to be|simulate)(?: [a-z0-9]+){0,4}? (?:with |in |into |on )?(?:developer|dev|god|sudo) mode|(?:developer|dev|god) mode (?:enabled|activated|is on|output|response|responses|engaged)|(?:tu es|tu passes|passe|passes|tu bascules|bascule|tu entres|entre|active|activez|mets toi|reponds|repondez|ecris|ecrivez|parle|parlez|agis|agissez)(?: maintenant| desormais| toujours)? en mode (?:developpeur|developper|dev|dieu|admin|administrateur|sans (?:filtre|restriction|limite|censure)s?|non censure|libre|jailbreak)|mode (?:developpeur|dieu) (?:active|activee|enclenche|on))\b/,
   },
   {
     id: "jailbreak", weight: 2, view: "words", triggers: ["jailbreak", "jailbreaks", "jailbreaking", "jailbroken", "jailbreaked", "jailbreaker", "jailbreake", "jailbreakee"],
@@ -483,7 +501,7 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
   {
     id: "respond_unrestricted", weight: 3, view: "words",
     triggers: ["without", "no", "free", "regardless", "ignoring", "disregarding", "bound", "unbound", "sans"], alsoNeeds: [["answer", "respond", "reply", "talk", "speak", "act", "behave", "operate", "write", "generate", "output", "continue", "tell", "reponds", "repondez", "reponse", "reponses", "agis", "parle", "ecris"]],
-    pattern: re(`\\b(?:(?:answer|respond|reply|talk|speak|act|behave|operate|write|generate|output|continue|tell me)${any(5)} (?:without|with no|free of|free from|regardless of|ignoring|disregarding|not bound by|unbound by)(?: any| your| the| all| all your| all of your)? (?:[a-z]+ )?(?:${alt(AI_RESTRICTIONS)}|your (?:rules|restrictions|limits|limitations|training|policies|constraints|boundaries))|(?:reponds|repondez|reponse|reponses|agis|parle|ecris)${any(5)} sans (?:aucune |aucun |tes |vos |la moindre )?(?:filtres|filtre|censure|ethique|morale|garde fous|tabous|tes regles|tes restrictions|tes limites|restrictions|limites))\\b`),
+    pattern: re(`\\b(?:(?:answer|respond|reply|talk|speak|act|behave|operate|write|generate|output|continue|tell me)${any(5)} (?:without|with no|free of|free from|regardless of|ignoring|disregarding|not bound by|unbound by)(?: any| your| the| all| all your| all of your)? (?:[a-z]+ )?(?:${alt(AI_RESTRICTIONS)}|your (?:rules|restrictions|limits|limitations|training|policies|constraints|boundaries))|(?:reponds|repondez|reponse|reponses|agis|parle|ecris)${any(5)} sans (?:aucune |aucun |tes |vos |la moindre )?(?:filtres|filtre|censure|ethique|morale|garde fous|tabous|tes regles|tes restrictions|tes limites|restrictions|restriction|limites|limite|regles|regle))\\b`),
   },
   {
     id: "unrestricted_ai", weight: 5, view: "words",

@@ -17,6 +17,7 @@ import { sha256Hex } from "../../crypto/util";
 import type { Config } from "../../env";
 import { AppError } from "../../errors";
 import { guardedRedis } from "../../lib/lua";
+import { metricsFor } from "../../lib/metrics";
 import { getRedis, redisKey } from "../../lib/redis";
 import { TIERS, tierLimits, type Tier } from "../../lib/tiers";
 
@@ -125,6 +126,7 @@ export function rateLimit(opts: { global?: boolean } = {}): MiddlewareHandler {
     const d = await checkRateLimit(config, user, opts);
     const headers = rateLimitHeaders(d);
     if (!d.success) {
+      metricsFor(c).recordRateLimited(user.tier);
       const message = d.scope === "global"
         ? "The service is receiving too many requests. Please try again later."
         : "You have reached the request limit of your plan. Please try again later.";

@@ -278,12 +278,14 @@ interface Tag {
 
 /**
  * HTML tokenizer rules for a start tag (what a browser will do), simplified; null if the
- * input ends inside the tag (browsers drop such a tag). As in browsers, "<" inside a name
- * or an unquoted value is part of it: "<scr<script>" is one inert element "scr<script".
+ * input (or `limit`, the parsing budget) ends inside the tag: browsers drop a tag cut by
+ * the end of input. As in browsers, "<" inside a name or an unquoted value is part of it:
+ * "<scr<script>" is one inert element named "scr<script".
  */
-function parseStartTag(s: string, lt: number): Tag | null {
+function parseStartTag(s: string, lt: number, limit: number): Tag | null {
+  const n = Math.min(s.length, limit);
   let i = lt + 1;
-  while (i < s.length) {
+  while (i < n) {
     const c = s.charCodeAt(i);
     if (isHtmlSpace(c) || c === 0x2f || c === 0x3e) break;
     i++;
@@ -292,35 +294,35 @@ function parseStartTag(s: string, lt: number): Tag | null {
   const name = s.slice(lt + 1, nameEnd).toLowerCase();
   const attrs: Attr[] = [];
   let lastAttrEnd = nameEnd;
-  while (i < s.length) {
+  while (i < n) {
     const from = lastAttrEnd;
     let c = s.charCodeAt(i);
-    while (i < s.length && (isHtmlSpace(c) || c === 0x2f)) c = s.charCodeAt(++i);
-    if (i >= s.length) return null;
+    while (i < n && (isHtmlSpace(c) || c === 0x2f)) c = s.charCodeAt(++i);
+    if (i >= n) return null;
     if (c === 0x3e) return { name, nameEnd, attrs, lastAttrEnd, end: i + 1 };
     const nameStart = i;
     i++; // the first character may be '='
-    while (i < s.length) {
+    while (i < n) {
       c = s.charCodeAt(i);
       if (isHtmlSpace(c) || c === 0x2f || c === 0x3e || c === 0x3d) break;
       i++;
     }
     const attrName = s.slice(nameStart, i).toLowerCase();
     let j = i;
-    while (j < s.length && isHtmlSpace(s.charCodeAt(j))) j++;
+    while (j < n && isHtmlSpace(s.charCodeAt(j))) j++;
     let value: string | undefined;
     if (s.charCodeAt(j) === 0x3d) {
       j++;
-      while (j < s.length && isHtmlSpace(s.charCodeAt(j))) j++;
+      while (j < n && isHtmlSpace(s.charCodeAt(j))) j++;
       const q = s.charCodeAt(j);
       if (q === 0x22 || q === 0x27) {
         const close = s.indexOf(q === 0x22 ? '"' : "'", j + 1);
-        if (close < 0) return null;
+        if (close < 0 || close >= n) return null;
         value = s.slice(j + 1, close);
         i = close + 1;
       } else {
         let k = j;
-        while (k < s.length && !isHtmlSpace(s.charCodeAt(k)) && s.charCodeAt(k) !== 0x3e) k++;
+        while (k < n && !isHtmlSpace(s.charCodeAt(k)) && s.charCodeAt(k) !== 0x3e) k++;
         value = s.slice(j, k);
         i = k;
       }
@@ -395,6 +397,8 @@ function stripActiveHtml(s: string, removed: SanitizeResult["removed"]): string 
 }
 
 const TAG_START_CHAR = /[A-Za-z/!?]/;
+/** Tag parsing may read this many times the segment length in total (then: panic mode). */
+const PARSE_BUDGET_FACTOR = 4;
 const TAIL = 256;
 
 function stripSegment(seg: string, removed: SanitizeResult["removed"]): string {
@@ -417,16 +421,31 @@ function stripSegment(seg: string, removed: SanitizeResult["removed"]): string {
   let out: string;
   if (seg.includes("<")) {
     const lower = seg.replace(/[A-Z]+/g, (m) => m.toLowerCase()); // same length as seg
+    // No tag can end after the last ">". And tag parsing gets a total budget: adversarial
+    // input ("<a title=\"" x 1000) could otherwise rescan the same tail from every "<".
+    const lastGt = seg.lastIndexOf(">");
+    let budget = PARSE_BUDGET_FACTOR * seg.length + 4096;
     // name -> [searchedFrom, closerEnd]: a failed search is reused by later openers.
     const closers = new Map<string, [number, number]>();
     let i = 0; // seg[0, i) is handled (in out)
     let from = 0; // where to look for the next "<"
-    for (let lt = seg.indexOf("<", from); lt >= 0; lt = seg.indexOf("<", from)) {
+    for (let lt = seg.indexOf("<", from); lt >= 0 && lt < lastGt; lt = seg.indexOf("<", from)) {
       from = lt + 1;
+      if (budget <= 0) {
+        // Out of budget: make every remaining "<" inert instead of parsing it.
+        const rest = seg.slice(i).replace(/<(?=[A-Za-z/!?])/g, () => {
+          removed.html++;
+          return "< ";
+        });
+        push(rest);
+        i = seg.length;
+        break;
+      }
       const c1 = seg.charCodeAt(lt + 1);
       if (isAsciiLetter(c1)) {
-        const tag = parseStartTag(seg, lt);
-        if (!tag) continue; // never closed: the browser drops it, nothing to run
+        const tag = parseStartTag(seg, lt, lt + budget);
+        budget -= (tag ? tag.end : seg.length) - lt;
+        if (!tag) continue; // cut by the end of input: the browser drops it, nothing to run
         push(seg.slice(i, lt));
         i = from = tag.end;
         if (CONTENT_ELEMENTS.has(tag.name)) {

@@ -1,0 +1,117 @@
+/**
+ * `npm run faults`: scripted failures against the whole local stack (dev/start.ts), with
+ * counts per scenario and the policy each must follow:
+ *   (a) Redis stopped mid-run (SIGSTOP then SIGCONT, and SIGKILL then restart) on a PRIVATE
+ *       redis-server: 503 service_unavailable meanwhile (fail closed), no other 5xx, no lost
+ *       usage row for accepted chats, recovery afterwards;
+ *   (b) PostgreSQL cut mid-run (a TCP proxy of this run between the Neon proxy and the
+ *       shared server, cut and restored): chats go on (200 streamed), and after the outbox
+ *       flush usage rows = accepted chats exactly, audit and message rows all there;
+ *   (c) provider 500 / hang (short idle timeout) / very slow / stream cut / down + breaker;
+ *   (d) clients aborting mid-stream;
+ *   and a probe of a finding: a client-chosen X-Request-Id shared by several chats.
+ *
+ * Settings (env): FAULTS_ONLY=provider,redis,pg,dup (default all), FAULTS_RATE (chats/s,
+ * default 8), FAULTS_REDIS_S / FAULTS_PG_S (stream length, default 30 / 28),
+ * LOAD_KEEP_LOGS=1 (keep the stack's log). Exit code 0 only when every policy held.
+ */
+import { request } from "./lib/client";
+import {
+  breakerCase, detailLines, duplicateRequestIdProbe, faultStackEnv, pgOutage, providerCase, PROVIDER_CASES, redisOutage,
+  scenarioTable, setUpFaultCtx, type ScenarioResult,
+} from "./lib/scenarios";
+import { guardRun, startStack, type Stack } from "./lib/stack";
+import { envInt, freePort } from "./lib/util";
+
+const only = new Set((process.env.FAULTS_ONLY ?? "provider,redis,pg,dup").split(",").map((s) => s.trim()).filter(Boolean));
+const rate = envInt("FAULTS_RATE", 8);
+const redisS = envInt("FAULTS_REDIS_S", 30);
+const pgS = envInt("FAULTS_PG_S", 28);
+const log = (l: string) => console.log(l);
+
+let stack: Stack | undefined;
+const release = guardRun("faults", 15 * 60_000, async () => {
+  await stack?.stop();
+});
+
+const results: ScenarioResult[] = [];
+const findings: ScenarioResult[] = [];
+let failed = false;
+try {
+  const t0 = Date.now();
+  log("[faults] starting the stack (private Redis, PostgreSQL behind a cuttable proxy)…");
+  stack = await startStack({ kind: "faults", env: faultStackEnv(await freePort()), pgProxy: { maxConnections: 40 } });
+  log(`[faults] stack ready in ${((Date.now() - t0) / 1000).toFixed(0)} s at ${stack.url} (db ${stack.dbName}, redis :${stack.redis.port}, pg proxy :${stack.pgProxy!.port})`);
+  const ctx = await setUpFaultCtx(stack, log, 8);
+  log(`[faults] ${ctx.users.length} premium users ready`);
+
+  if (only.has("provider")) {
+    log("\n[faults] (c)/(d) provider faults and client aborts");
+    for (const c of PROVIDER_CASES(4)) {
+      const r = await providerCase(ctx, c);
+      log(`  ${r.name}: ${r.violations.length ? "FAIL" : "ok"}`);
+      results.push(r);
+    }
+    const b = await breakerCase(ctx);
+    log(`  ${b.name}: ${b.violations.length ? "FAIL" : "ok"}`);
+    results.push(b);
+  }
+
+  if (only.has("pg")) {
+    log(`\n[faults] (b) PostgreSQL cut mid-run: ${rate} req/s for ${pgS} s, cut at 6 s, restored at ${Math.round(pgS * 0.6)} s`);
+    const r = await pgOutage(ctx, { rate, durationMs: pgS * 1000, cutAt: 6000, restoreAt: Math.round(pgS * 600), injectionEvery: 5, flushTimeoutMs: 120_000 });
+    log(r.table);
+    results.push(r);
+  }
+
+  if (only.has("redis")) {
+    const pauseAt = 4000;
+    const resumeAt = pauseAt + Math.round(redisS * 200);
+    const killAt = resumeAt + 4000;
+    const restartAt = Math.min(killAt + Math.round(redisS * 200), redisS * 1000 - 6000);
+    log(`\n[faults] (a) Redis stopped mid-run: ${rate} req/s for ${redisS} s; SIGSTOP ${pauseAt / 1000}-${resumeAt / 1000} s, SIGKILL at ${killAt / 1000} s, restart at ${restartAt / 1000} s`);
+    const r = await redisOutage(ctx, { rate, durationMs: redisS * 1000, pause: { at: pauseAt, resumeAt }, kill: { at: killAt, restartAt } });
+    log(r.table);
+    results.push(r);
+  }
+
+  if (only.has("dup")) {
+    log("\n[faults] probe: one X-Request-Id chosen by the client for 3 chats (2 users)");
+    findings.push(await duplicateRequestIdProbe(ctx));
+  }
+
+  const health = await request(stack.url, "GET", "/health").catch(() => undefined);
+  log(`\n[faults] /health at the end: ${health?.status ?? "no answer"}`);
+  log("");
+  log(scenarioTable(results));
+  for (const r of results) log(detailLines(r));
+  const violations = results.flatMap((r) => r.violations);
+  if (findings.length) {
+    log("");
+    log(scenarioTable(findings));
+    for (const f of findings) log(detailLines(f));
+    for (const v of findings.flatMap((f) => f.violations)) log(`  FINDING: ${v}`);
+  }
+  const lostLog = stack.grepLog(/rows lost|row lost|unhandled error/i);
+  if (lostLog.length) {
+    log(`\n[faults] the stack logged ${lostLog.length} line(s) about lost rows / unhandled errors, e.g.:`);
+    for (const l of lostLog.slice(0, 5)) log(`  ${l.slice(0, 300)}`);
+  }
+  if (violations.length) {
+    failed = true;
+    log(`\n[faults] ${violations.length} policy violation(s):`);
+    for (const v of violations.slice(0, 60)) log(`  - ${v}`);
+    if (violations.length > 60) log(`  … and ${violations.length - 60} more`);
+  } else {
+    log("\n[faults] every policy held");
+  }
+  await ctx.db.end();
+} catch (e) {
+  failed = true;
+  console.error(`[faults] error: ${e instanceof Error ? e.stack : e}`);
+  if (stack) console.error(`[faults] last lines of the stack:\n${stack.tail(30)}`);
+} finally {
+  await stack?.stop();
+  release();
+}
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,347 @@
+/**
+ * The whole product of `npm run dev` (dev/start.ts) started as a child process for one
+ * load / soak / fault run:
+ *  - free loopback ports for everything, a throwaway database `unialist_<kind>_<hex>`
+ *    (dropped by stop()), fresh DEV_STATE_DIR / DEV_PERSIST_TO in a temp dir, no .dev.vars;
+ *  - a PRIVATE redis-server on an ephemeral port (REDIS_URL), so nothing touches the shared
+ *    Redis and the run may stop it;
+ *  - optionally a TCP proxy between the Neon WebSocket proxy and PostgreSQL (DATABASE_URL
+ *    points at it) that can be cut and restored, and caps the connections at once;
+ *  - secrets (ADMIN_TOKEN, JWT_SECRET...) generated here and passed by environment.
+ * stop() sends SIGTERM (dev/start.ts stops what it started), SIGKILLs what remains, drops
+ * the database and removes the temp dir.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+import { startPrivateRedis, type PrivateRedis } from "./redis-server";
+import { startTcpProxy, type TcpProxy } from "./tcp-proxy";
+import { freePorts, sleep } from "./util";
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+export const PG_ADMIN_URL = process.env.DATABASE_ADMIN_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+
+/** Provider settings of the developer's shell that must not reach the stack (demo model only). */
+const SCRUBBED = [
+  "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "MISTRAL_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_BASE_URL", "MISTRAL_BASE_URL",
+  "SLACK_WEBHOOK_URL", "EMAIL_API_URL", "EMAIL_API_KEY", "ALERT_EMAIL_TO", "UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN",
+  "MODELS_JSON", "DEFAULT_MODEL", "ENVIRONMENT", "NEON_LOCAL_PROXY", "AUTH_JWKS_URL", "AUTH_ISSUER", "AUTH_AUDIENCE",
+];
+
+export interface StackOptions {
+  /** Short name used in the database name and temp dir: load, soak, faults... */
+  kind: string;
+  /** Extra settings for dev/start.ts (Worker bindings or dev settings). */
+  env?: Record<string, string>;
+  /** Put a cuttable TCP proxy in front of PostgreSQL. */
+  pgProxy?: { maxConnections?: number };
+  /**
+   * Run from a snapshot of the sources (worker/, db/, dev/, configs) taken at start, so that
+   * edits made meanwhile (wrangler dev reloads the Worker on every saved file, failing the
+   * requests in flight with "Your worker restarted mid-request") do not disturb the run.
+   * Default true; LOAD_SNAPSHOT=0 runs from the working tree itself.
+   */
+  snapshot?: boolean;
+  /** Print dev/start.ts output live (default: only into the log file). */
+  verbose?: boolean;
+  readyTimeoutMs?: number;
+}
+
+export interface Stack {
+  kind: string;
+  url: string;
+  adminToken: string;
+  /** Direct URL of the run's database (not through the proxy): for checks. */
+  databaseUrl: string;
+  dbName: string;
+  redis: PrivateRedis;
+  pgProxy?: TcpProxy;
+  demoModelUrl: string;
+  alertSinkUrl: string;
+  logFile: string;
+  /** Process id of dev/start.ts and of the wrangler process it started. */
+  startPid(): number | undefined;
+  wranglerPid(): number | undefined;
+  /** The workerd processes under wrangler (usually one). */
+  workerdPids(): number[];
+  tail(lines?: number): string;
+  /** Lines of the whole log matching `re`. */
+  grepLog(re: RegExp): string[];
+  stop(): Promise<void>;
+}
+
+function ppidOf(pid: number): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    // pid (comm) state ppid ... ; comm may contain spaces/parens: split after the last ')'
+    const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return Number(rest[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every descendant pid of `root` (from /proc). */
+export function descendants(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    const ppid = ppidOf(pid);
+    if (ppid === undefined) continue;
+    if (!children.has(ppid)) children.set(ppid, []);
+    children.get(ppid)!.push(pid);
+  }
+  const out: number[] = [];
+  const stack = [root];
+  while (stack.length && out.length < 10_000) {
+    const p = stack.pop()!;
+    for (const c of children.get(p) ?? []) {
+      out.push(c);
+      stack.push(c);
+    }
+  }
+  return out;
+}
+
+export const commOf = (pid: number): string | undefined => {
+  try {
+    return fs.readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+  } catch {
+    return undefined;
+  }
+};
+
+/** VmRSS of a process in KiB, or undefined once it is gone. */
+export function rssKiB(pid: number): number | undefined {
+  try {
+    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function killGroup(pgid: number | undefined, signal: NodeJS.Signals) {
+  if (!pgid) return;
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // gone
+  }
+}
+
+async function dropDatabase(dbName: string): Promise<void> {
+  if (!/^unialist_[a-z]+_[0-9a-f]+$/.test(dbName)) throw new Error(`refusing to drop ${dbName}`);
+  const client = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Copies what dev/start.ts and the Worker build need; node_modules is linked, web/ left out (placeholder page). */
+function snapshotSources(into: string): string {
+  fs.mkdirSync(into, { recursive: true });
+  for (const entry of ["worker", "db", "dev"]) {
+    fs.cpSync(path.join(ROOT, entry), path.join(into, entry), { recursive: true, filter: (src) => !/\/(\.wrangler|node_modules)(\/|$)/.test(src) });
+  }
+  for (const file of ["wrangler.toml", "package.json", "tsconfig.json"]) fs.copyFileSync(path.join(ROOT, file), path.join(into, file));
+  fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(into, "node_modules"), "dir");
+  return into;
+}
+
+export async function startStack(opts: StackOptions): Promise<Stack> {
+  const id = randomBytes(4).toString("hex");
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `unialist-${opts.kind}-${id}-`));
+  const useSnapshot = opts.snapshot ?? process.env.LOAD_SNAPSHOT !== "0";
+  const srcRoot = useSnapshot ? snapshotSources(path.join(tmp, "src")) : ROOT;
+  const dbName = `unialist_${opts.kind.replace(/[^a-z]/g, "")}_${id}`;
+  const pgAdmin = new URL(PG_ADMIN_URL);
+  const databaseUrl = Object.assign(new URL(PG_ADMIN_URL), { pathname: `/${dbName}` }).toString();
+  const adminToken = randomBytes(32).toString("base64url");
+
+  const cleanups: (() => Promise<void> | void)[] = [() => fs.rmSync(tmp, { recursive: true, force: true })];
+  const runCleanups = async () => {
+    for (const c of cleanups.splice(0).reverse()) {
+      try {
+        await c();
+      } catch (e) {
+        console.warn(`[stack] cleanup: ${e instanceof Error ? e.message : e}`);
+      }
+    }
+  };
+
+  let redis: PrivateRedis;
+  let pgProxy: TcpProxy | undefined;
+  try {
+    redis = await startPrivateRedis();
+    cleanups.push(() => redis.stop());
+    if (opts.pgProxy) {
+      pgProxy = await startTcpProxy({ targetHost: pgAdmin.hostname, targetPort: Number(pgAdmin.port || 5432), maxConnections: opts.pgProxy.maxConnections });
+      const proxy = pgProxy;
+      cleanups.push(() => proxy.close());
+    }
+    cleanups.push(() => dropDatabase(dbName));
+  } catch (e) {
+    await runCleanups();
+    throw e;
+  }
+
+  const [port, webPort, bridgePort, proxyPort, demoPort, sinkPort, inspectorPort] = await freePorts(7);
+  const workerDbUrl = pgProxy ? Object.assign(new URL(PG_ADMIN_URL), { port: String(pgProxy.port), pathname: `/${dbName}` }).toString() : databaseUrl;
+
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of SCRUBBED) delete env[k];
+  Object.assign(env, {
+    PATH: `${path.join(ROOT, "node_modules", ".bin")}${path.delimiter}${process.env.PATH ?? ""}`,
+    PORT: String(port),
+    WEB_PORT: String(webPort),
+    DEV_BRIDGE_PORT: String(bridgePort),
+    DEV_PROXY_PORT: String(proxyPort),
+    DEMO_MODEL_PORT: String(demoPort),
+    ALERT_SINK_PORT: String(sinkPort),
+    DEV_INSPECTOR_PORT: String(inspectorPort),
+    DEV_STATE_DIR: path.join(tmp, "state"),
+    DEV_PERSIST_TO: path.join(tmp, "wrangler-state"),
+    DEV_VARS_FILE: path.join(tmp, "none.dev.vars"),
+    VITE_CACHE_DIR: path.join(tmp, "vite-cache"),
+    DATABASE_URL: workerDbUrl,
+    REDIS_URL: redis.url,
+    REDIS_KEY_PREFIX: `ua:${opts.kind}:${id}:`,
+    ADMIN_TOKEN: adminToken,
+    JWT_SECRET: randomBytes(48).toString("base64"),
+    METRICS_TOKEN: randomBytes(24).toString("base64url"),
+    ENCRYPTION_KEYS: `load1:${randomBytes(32).toString("base64")}`,
+    // Every request of a run comes from 127.0.0.1: sign-ups must not hit the per-IP limit.
+    AUTH_RATE_LIMIT_PER_IP: "1000000",
+    AUTH_RATE_LIMIT_PER_ACCOUNT: "1000000",
+    LOG_LEVEL: "warn",
+    ...opts.env,
+  });
+
+  const logFile = path.join(tmp, "stack.log");
+  const log = fs.createWriteStream(logFile);
+  const recent: string[] = [];
+  let all = "";
+  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", path.join(srcRoot, "dev", "start.ts")], {
+    cwd: srcRoot, env, detached: true, stdio: ["ignore", "pipe", "pipe"],
+  });
+  let exited: string | null = null;
+  const exitPromise = new Promise<void>((resolve) => child.once("exit", (code, signal) => {
+    exited = signal ?? `code ${code}`;
+    resolve();
+  }));
+  const MAX_KEPT = 8 * 1024 * 1024;
+  for (const stream of [child.stdout!, child.stderr!]) {
+    stream.on("data", (buf: Buffer) => {
+      log.write(buf);
+      const text = buf.toString("utf8");
+      if (all.length < MAX_KEPT) all += text;
+      if (opts.verbose) process.stdout.write(text);
+      recent.push(...text.split("\n").filter(Boolean));
+      if (recent.length > 400) recent.splice(0, recent.length - 400);
+    });
+  }
+  const groups = () => new Map([...all.matchAll(/\[dev\] (\S+) pid=(\d+) pgid=(\d+)/g)].map((m) => [m[1]!, Number(m[3])]));
+  const tail = (lines = 40) => recent.slice(-lines).join("\n");
+
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    if (!exited && child.pid) {
+      try {
+        process.kill(child.pid, "SIGTERM");
+      } catch {
+        // gone
+      }
+      await Promise.race([exitPromise, sleep(20_000)]);
+      if (!exited) {
+        killGroup(child.pid, "SIGKILL");
+        await Promise.race([exitPromise, sleep(3000)]);
+      }
+    }
+    for (const pgid of groups().values()) killGroup(pgid, "SIGKILL"); // anything dev/start.ts left
+    await new Promise<void>((resolve) => log.end(() => resolve()));
+    if (process.env.LOAD_KEEP_LOGS) {
+      const kept = path.join(os.tmpdir(), `unialist-${opts.kind}-${id}.log`);
+      fs.copyFileSync(logFile, kept);
+      console.log(`[stack] log kept in ${kept}`);
+    }
+    await runCleanups();
+  };
+
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + (opts.readyTimeoutMs ?? 180_000);
+  let last = "no answer";
+  try {
+    for (;;) {
+      if (exited) throw new Error(`dev/start.ts exited (${exited}) before the stack was ready:\n${tail()}`);
+      if (Date.now() > deadline) throw new Error(`the stack was not ready in time (/health: ${last}):\n${tail()}`);
+      try {
+        const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(8000) });
+        last = `${res.status} ${(await res.text()).slice(0, 300)}`;
+        if (res.status === 200) break;
+      } catch {
+        // not listening yet
+      }
+      await sleep(1000);
+    }
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+
+  const wranglerPid = () => groups().get("wrangler");
+  return {
+    kind: opts.kind,
+    url,
+    adminToken,
+    databaseUrl,
+    dbName,
+    redis,
+    pgProxy,
+    demoModelUrl: `http://127.0.0.1:${demoPort}`,
+    alertSinkUrl: `http://127.0.0.1:${sinkPort}`,
+    logFile,
+    startPid: () => child.pid,
+    wranglerPid,
+    workerdPids: () => {
+      const w = wranglerPid();
+      return w ? descendants(w).filter((p) => commOf(p) === "workerd") : [];
+    },
+    tail,
+    grepLog: (re) => all.split("\n").filter((l) => re.test(l)),
+    stop,
+  };
+}
+
+/** Stops the stack on SIGINT/SIGTERM and after `maxMs` whatever happens; returns a disposer. */
+export function guardRun(name: string, maxMs: number, cleanup: () => Promise<void>): () => void {
+  let done = false;
+  const finish = async (why: string, code: number) => {
+    if (done) return;
+    done = true;
+    console.error(`\n[${name}] ${why}: stopping the stack…`);
+    await cleanup().catch((e) => console.error(`[${name}] cleanup failed: ${e}`));
+    process.exit(code);
+  };
+  const timer = setTimeout(() => void finish(`still running after ${Math.round(maxMs / 1000)} s (run deadline)`, 3), maxMs);
+  timer.unref();
+  const onSignal = (sig: NodeJS.Signals) => void finish(`${sig} received`, 130);
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return () => {
+    done = true;
+    clearTimeout(timer);
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  };
+}
