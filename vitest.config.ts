@@ -25,7 +25,7 @@ export default defineConfig({
         test: {
           name: "node",
           environment: "node",
-          include: ["test/node/**/*.test.ts", "dev/**/*.test.ts", "db/**/*.test.ts"],
+          include: ["test/node/**/*.test.ts", "dev/**/*.test.ts", "db/**/*.test.ts", "web/**/*.test.ts"],
           testTimeout: 60_000,
         },
       },

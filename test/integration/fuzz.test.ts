@@ -861,6 +861,7 @@ describe(`hostile-input fuzz (seed 0x${FUZZ_SEED.toString(16)})`, () => {
 
   const CATEGORIES = ["truncated-json", "malformed-json", "wrong-types", "huge-strings", "deep-nesting", "invalid-utf8", "nul-bytes", "proto-keys",
     "unicode", "headers", "path-ids", "wrong-methods", "content-types", "query"];
+  const BODY_CATEGORIES = new Set(["truncated-json", "malformed-json", "wrong-types", "huge-strings", "deep-nesting", "invalid-utf8", "nul-bytes", "proto-keys", "unicode", "content-types"]);
   for (const category of CATEGORIES) {
     it(`${category}: no 5xx, every refusal a JSON error with the request id, nothing leaked`, async () => {
       const mine = cases.filter((c) => c.category === category);
@@ -875,6 +876,13 @@ describe(`hostile-input fuzz (seed 0x${FUZZ_SEED.toString(16)})`, () => {
       } finally {
         spy.mockRestore();
       }
+      // An authenticated body case must reach the body checks: a 401 would mean the fuzz tested nothing.
+      if (BODY_CATEGORIES.has(category)) {
+        for (const o of outcomes) if (!o.problem && o.c.who !== "anon" && o.status === 401) o.problem = "401 for an authenticated case: the body was never checked";
+      }
+      const tally: Record<number, number> = {};
+      for (const o of outcomes) tally[o.status] = (tally[o.status] ?? 0) + 1;
+      console.info(`fuzz ${category}: ${mine.length} requests, statuses ${JSON.stringify(tally)}`);
       const problems = outcomes.filter((o) => o.problem).map((o) => `${o.c.method} ${o.c.path.slice(0, 80)} [${o.c.who}] ${o.c.label}: ${o.problem}`);
       expect(problems.slice(0, 15), `${problems.length} of ${mine.length} failed`).toEqual([]);
     }, 120_000);

@@ -53,7 +53,7 @@ beforeAll(async () => {
   await runMigrations(dbUrl);
   pool = new pg.Pool({ connectionString: dbUrl, max: 8 });
   db = drizzle(pool);
-});
+}, 60_000);
 
 afterAll(async () => {
   await pool?.end();
@@ -61,9 +61,10 @@ afterAll(async () => {
   await admin.connect();
   await admin.query(`drop database if exists "${dbName}" with (force)`);
   await admin.end();
-});
+}, 60_000);
 
-describe("npm run audit:verify", () => {
+// Each run spawns tsx (a few seconds on a busy machine).
+describe("npm run audit:verify", { timeout: 120_000 }, () => {
   it("exits 0 on an intact trail written concurrently (batches and single rows)", async () => {
     await Promise.all([
       ...Array.from({ length: 40 }, (_, i) => appendAuditEvents(db, [auditRow(i)])),
@@ -101,28 +102,31 @@ describe("npm run audit:verify", () => {
     expect(byId.get(3)!.problem).toMatchObject({ kind: "inserted", id: duplicate.id, seq: 2 });
     for (const c of [4, 5, 6, 7]) expect(byId.get(c)).toMatchObject({ ok: true });
 
-    const only = await verify(["--chain", "4,5", "--chain=6"]);
+    const [only, three] = await Promise.all([verify(["--chain", "4,5", "--chain=6"]), verify(["--chain", "3"])]);
     expect(only.code).toBe(0);
     expect(only.report).toMatchObject({ ok: true, unchained: null });
     expect(only.report!.chains.map((c) => c.chainId)).toEqual([4, 5, 6]);
-    expect((await verify(["--chain", "3"])).code).toBe(1);
+    expect(three.code).toBe(1);
   });
 
   it("a row outside any chain fails the full check", async () => {
     const [row] = await db.insert(auditEvents).values({ type: "forged", severity: "info", eventKey: `unchained:${Date.now()}` }).returning();
-    const { code, report } = await verify(["--chain", "7"]);
+    const [{ code, report }, full] = await Promise.all([verify(["--chain", "7"]), verify()]);
     expect(code).toBe(0);
     expect(report!.unchained).toBeNull();
-    const full = await verify();
     expect(full.code).toBe(1);
     expect(full.report!.unchained).toEqual({ count: 1, firstId: row!.id });
   });
 
   it("exits 2 when it cannot run", async () => {
-    expect((await verify([], null)).code).toBe(2);
-    const unreachable = await verify([], "postgres://postgres@127.0.0.1:1/none");
+    const [noUrl, unreachable, badArg] = await Promise.all([
+      verify([], null),
+      verify([], "postgres://postgres@127.0.0.1:1/none"),
+      verify(["--chain", "x"]),
+    ]);
+    expect(noUrl.code).toBe(2);
     expect(unreachable.code).toBe(2);
     expect(unreachable.stderr).toMatch(/could not run/);
-    expect((await verify(["--chain", "x"])).code).toBe(2);
+    expect(badArg.code).toBe(2);
   });
 });
