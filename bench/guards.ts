@@ -39,11 +39,10 @@ export async function runGuards(opts: { root: string; quick: boolean; log: (s: s
   process.env.CLOUDFLARE_CF_FETCH_ENABLED = "false";
   process.env.WRANGLER_SEND_METRICS = "false";
   const { unstable_startWorker } = await import("wrangler");
-  const runtime = { compatibilityDate: "2026-11-01", compatibilityFlags: ["nodejs_compat"] }; // as wrangler.toml
+  // bench/wrangler.guards.toml: the Worker's compatibility date and flags, no bindings.
+  const runtime = { compatibilityDate: "2026-11-01", compatibilityFlags: ["nodejs_compat"] };
   const worker = await unstable_startWorker({
-    name: "unialist-bench-guards",
-    entrypoint: path.join(opts.root, "bench", "guards-worker.ts"),
-    ...runtime,
+    config: path.join(opts.root, "bench", "wrangler.guards.toml"),
     dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false, watch: false, logLevel: "warn" },
   });
   try {
