@@ -13,6 +13,7 @@ export const GUARD_CASES: { name: CaseName; label: string }[] = [
   { name: "pii", label: "PII mask" },
   { name: "encrypt", label: "encrypt (AES-GCM)" },
   { name: "output", label: "output filter+restore" },
+  { name: "outputSetup", label: "  of which filter setup" },
   { name: "all", label: "all guards together" },
 ];
 export const GUARD_SIZES = [100, 1_000, 10_000];
@@ -24,6 +25,7 @@ export interface GuardRow {
   /** µs per message. */
   us: Summary;
   k: number;
+  preemptedRetries: number;
   fixture: Record<string, unknown>;
 }
 
@@ -62,8 +64,8 @@ export async function runGuards(opts: { root: string; quick: boolean; log: (s: s
         const body = (await res.json()) as RunResult | { error: string };
         if ("error" in body) throw new Error(`guards ${c.name}@${size}: ${body.error}`);
         const us = summarize(body.samplesUs);
-        rows.push({ case: c.name, label: c.label, size, us, k: body.k, fixture: body.fixture });
-        opts.log(`guards: ${c.label.padEnd(22)} ${String(size).padStart(6)} chars  p50 ${us.p50.toFixed(1)} µs  p99 ${us.p99.toFixed(1)} µs  (n=${us.n}, K=${body.k})`);
+        rows.push({ case: c.name, label: c.label, size, us, k: body.k, preemptedRetries: body.preemptedRetries, fixture: body.fixture });
+        opts.log(`guards: ${c.label.padEnd(22)} ${String(size).padStart(6)} chars  p50 ${us.p50.toFixed(1)} µs  p99 ${us.p99.toFixed(1)} µs  (n=${us.n}, K=${body.k}${body.preemptedRetries ? `, ${body.preemptedRetries} re-measured` : ""})`);
       }
     }
     return { clock, method, rows, runtime };

@@ -119,10 +119,11 @@ describe("input moderation", () => {
     expect(usageOpen!.details).toMatchObject({ moderation: "unmoderated", moderationUnchecked: ["input"], moderationFailure: "error" });
   });
 
-  it("a classifier slower than MODERATION_TIMEOUT_MS (1.5 s) counts as a failure", async () => {
+  it("a classifier slower than MODERATION_TIMEOUT_MS (the default 1.5 s) counts as a failure", async () => {
     const u = await signUp();
     const t0 = Date.now();
-    const res = await chat(u.accessToken, { message: "Bonjour __mod_slow__" });
+    const { res, done } = await callWith({ MODERATION_TIMEOUT_MS: "1500" }, "/api/chat", { token: u.accessToken, body: { message: "Bonjour __mod_slow__" } });
+    await done();
     expect(res.status).toBe(503);
     expect(Date.now() - t0).toBeLessThan(4000);
     expect((await json(res)).error.code).toBe("service_unavailable");

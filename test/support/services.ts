@@ -84,6 +84,11 @@ export async function startLocalServices(runId: string): Promise<LocalServices> 
     AUTH_RATE_LIMIT_PER_IP: "100000",
     // Failing scenarios of many test files share the "openai" circuit: breaker tests override this.
     BREAKER_FAILURE_THRESHOLD: "1000",
+    // Bursts of 200 concurrent requests on a shared 2-core machine: a generous guard deadline.
+    GUARD_REDIS_TIMEOUT_MS: "10000",
+    // Hundreds of concurrent chats (load tests) make the double's /v1/moderations slower than the
+    // production deadline (1.5 s, fail closed): moderation tests set MODERATION_TIMEOUT_MS themselves.
+    MODERATION_TIMEOUT_MS: "10000",
     DEFAULT_MODEL: "gpt-4o-mini",
     ...TEST_SECRETS,
   };

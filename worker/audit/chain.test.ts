@@ -4,6 +4,7 @@
  * Every database test works in its own throwaway chain (see testChainId), so other test
  * files writing audit rows at the same time cannot interfere.
  */
+import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { withDb } from "../../test/support/db";
 import {
@@ -19,6 +20,7 @@ import {
 } from "../../test/support/audit-chain";
 import {
   AUDIT_CHAINS,
+  AUDIT_LOCK_NAMESPACE,
   GENESIS_HASH,
   appendAuditEvents,
   auditHashInput,
@@ -148,6 +150,32 @@ describe("appending", () => {
       await appendAuditEvents(db, [auditRow(3)], { chains: [chainId] });
       expect((await chainRows(db, chainId)).map((r) => r.chainSeq)).toEqual([1, 2, 3]);
       expect((await verifyAuditChains(db, { chainIds: [chainId] })).ok).toBe(true);
+    });
+  });
+});
+
+describe("lock waits are bounded", () => {
+  it("while another writer holds a chain, an append gives up after lockTimeoutMs (for the outbox) and keeps nothing", async () => {
+    const chainId = testChainId();
+    await withDb(async (db) => {
+      await buildChain(db, chainId, 2);
+      let locked!: () => void;
+      const isLocked = new Promise<void>((r) => (locked = r));
+      const holder = db.transaction(async (tx) => {
+        await tx.execute(sql`select pg_advisory_xact_lock(${AUDIT_LOCK_NAMESPACE}::int4, ${chainId}::int4)`);
+        locked();
+        await new Promise((r) => setTimeout(r, 1500));
+      });
+      await isLocked;
+      const started = Date.now();
+      const err = await appendAuditEvents(db, [auditRow(3)], { chains: [chainId], lockTimeoutMs: 200 }).then(() => null, (e: unknown) => e);
+      const messages: string[] = [];
+      for (let e = err; e instanceof Error; e = e.cause) messages.push(e.message);
+      expect(messages.join(" | ")).toMatch(/lock timeout/);
+      expect(Date.now() - started).toBeLessThan(1400);
+      await holder;
+      await appendAuditEvents(db, [auditRow(4)], { chains: [chainId], lockTimeoutMs: 200 });
+      expect((await chainRows(db, chainId)).map((r) => [r.chainSeq, r.eventKey.split(":")[2]])).toEqual([[1, "0"], [2, "1"], [3, "4"]]);
     });
   });
 });

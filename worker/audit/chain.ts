@@ -7,6 +7,8 @@
  * already stored (idempotency: an outbox re-flush writes nothing and consumes no seq), reads
  * the chain's head (last seq, hash), and inserts the new rows with seq+1, seq+2, ... each
  * hash covering the previous one. A failed transaction rolls back whole, so no seq is lost.
+ * The lock wait is bounded (lock_timeout): a writer that cannot get its turn fails, and the
+ * audit writer hands the row to the outbox rather than holding a connection.
  *
  * Hash. SHA-256 (hex) of "unialist.audit.v1\n" + canonical JSON (keys sorted recursively,
  * no whitespace, undefined members dropped) of {chainId, seq, prevHash, userId, type,
@@ -146,7 +148,14 @@ function normalize(row: AuditRowInput) {
 export interface AppendOptions {
   /** The chains to spread rows over (by stable hash of the event key). Default: 0..AUDIT_CHAINS-1. */
   chains?: readonly number[];
+  /**
+   * Longest wait for a chain's lock. Waiting holds a connection, so under a burst the append
+   * fails instead (the writer then hands the row to the outbox, which writes in batches).
+   */
+  lockTimeoutMs?: number;
 }
+
+export const DEFAULT_LOCK_TIMEOUT_MS = 5_000;
 
 export interface AppendResult {
   inserted: number;
@@ -179,15 +188,17 @@ export async function appendAuditEvents(db: AnyPgDb, rows: readonly AuditRowInpu
   // Ascending chain order, one lock per transaction: no lock-order deadlock is possible.
   for (const chainId of [...byChain.keys()].sort((a, b) => a - b)) {
     const list = byChain.get(chainId)!;
-    const n = await appendToChain(db, chainId, list);
+    const n = await appendToChain(db, chainId, list, opts.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS);
     inserted += n;
     skipped += list.length - n;
   }
   return { inserted, skipped };
 }
 
-async function appendToChain(db: AnyPgDb, chainId: number, rows: ReturnType<typeof normalize>[]): Promise<number> {
+async function appendToChain(db: AnyPgDb, chainId: number, rows: ReturnType<typeof normalize>[], lockTimeoutMs: number): Promise<number> {
   return db.transaction(async (tx) => {
+    const timeout = Number.isFinite(lockTimeoutMs) ? Math.max(1, Math.floor(lockTimeoutMs)) : DEFAULT_LOCK_TIMEOUT_MS;
+    await tx.execute(sql.raw(`set local lock_timeout = ${timeout}`));
     await tx.execute(sql`select pg_advisory_xact_lock(${AUDIT_LOCK_NAMESPACE}::int4, ${chainId}::int4)`);
     // Inside the lock: a key stored meanwhile (concurrent flush of the same row) is seen here.
     // Keys are unique table-wide, so the check is too (a key stays in its chain anyway).

@@ -26,8 +26,8 @@ export const chatRoutes = new Hono<AppEnv>().post(
   "/",
   requireUser(),                 // 1. auth
   requireActiveSubscription(),   //    and subscription (402)
-  requireProcessingConsent(),    //    and processing consent (403)
-  rateLimit(),                   //    sliding window per user and global (429)
+  rateLimit(),                   //    sliding window per user and global (429), before any database read
+  requireProcessingConsent(),    //    processing consent (403)
   async (c) => {
     const config = c.get("config");
     const user = c.get("user");

@@ -46,7 +46,7 @@ export const openaiRoutes = new Hono<AppEnv>()
     object: "list",
     data: [...modelRegistry(c.get("config")).keys()].map((id) => ({ id, object: "model", created: 0, owned_by: "unialist" })),
   }))
-  .post("/chat/completions", requireActiveSubscription(), requireProcessingConsent(), rateLimit(), async (c) => {
+  .post("/chat/completions", requireActiveSubscription(), rateLimit(), requireProcessingConsent(), async (c) => {
     const config = c.get("config");
     const body = await readJson(c, completionSchema);
     const model = modelRegistry(config).get(body.model);

@@ -4,7 +4,7 @@
  */
 import http from "node:http";
 import { randomBytes } from "node:crypto";
-import { mapLimit } from "./util";
+import { mapLimit, sleep } from "./util";
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 256 });
 
@@ -44,6 +44,23 @@ export function request(baseUrl: string, method: string, path: string, opts: { t
     req.on("error", reject);
     req.end(payload);
   });
+}
+
+/** request() again on a 5xx or a network error (up to `attempts`, backoff 0.5 s doubling): for set-up and checks, never for measured traffic. */
+export async function requestRetry(baseUrl: string, method: string, path: string, opts: Parameters<typeof request>[3] = {}, attempts = 6): Promise<HttpResult> {
+  let last: HttpResult | undefined;
+  let error: unknown;
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    try {
+      last = await request(baseUrl, method, path, opts);
+      if (last.status < 500) return last;
+    } catch (e) {
+      error = e;
+    }
+    await sleep(500 * 2 ** attempt);
+  }
+  if (last) return last;
+  throw error;
 }
 
 export interface SseEvent {
@@ -186,17 +203,28 @@ export async function createUsers(baseUrl: string, adminToken: string, n: number
   const run = randomBytes(3).toString("hex");
   return mapLimit(Array.from({ length: n }, (_, i) => i), opts.concurrency ?? 4, async (i) => {
     const email = `load.${tag}.${run}.${i}@example.test`;
-    let reg: HttpResult | undefined;
-    for (let attempt = 0; attempt < 3; attempt++) {
-      reg = await request(baseUrl, "POST", "/api/auth/register", { body: { email, password: PASSWORD, consent: { terms: true, version: "2026-11" } } });
-      if (reg.status === 201 || reg.status < 500) break;
+    // Set-up must not fail on a transient 5xx (the shared PostgreSQL may be full for a moment).
+    const retry = async (what: string, call: () => Promise<HttpResult>, ok: (r: HttpResult) => boolean, accept409 = false): Promise<HttpResult> => {
+      let last: HttpResult | undefined;
+      for (let attempt = 0; attempt < 6; attempt++) {
+        last = await call();
+        if (ok(last) || (last.status < 500 && !(accept409 && last.status === 409))) return last;
+        if (accept409 && last.status === 409) return last;
+        await sleep(500 * 2 ** attempt);
+      }
+      throw new Error(`${what}: ${last!.status} ${last!.body.slice(0, 200)}`);
+    };
+    let reg = await retry(`register ${email}`, () => request(baseUrl, "POST", "/api/auth/register", { body: { email, password: PASSWORD, consent: { terms: true, version: "2026-11" } } }), (r) => r.status === 201, true);
+    if (reg.status === 409) {
+      // A retried sign-up whose first attempt created the account then failed: sign in.
+      reg = await retry(`login ${email}`, () => request(baseUrl, "POST", "/api/auth/login", { body: { email, password: PASSWORD } }), (r) => r.status === 200);
     }
-    if (reg!.status !== 201) throw new Error(`register ${email}: ${reg!.status} ${reg!.body.slice(0, 200)}`);
-    const user = { id: reg!.json.user.id as string, email, token: reg!.json.accessToken as string, tier };
-    const patched = await request(baseUrl, "PATCH", `/api/admin/users/${user.id}`, { token: adminToken, body: { tier } });
+    if (reg.status !== 201 && reg.status !== 200) throw new Error(`register ${email}: ${reg.status} ${reg.body.slice(0, 200)}`);
+    const user = { id: reg.json.user.id as string, email, token: reg.json.accessToken as string, tier };
+    const patched = await retry(`admin PATCH tier ${tier}`, () => request(baseUrl, "PATCH", `/api/admin/users/${user.id}`, { token: adminToken, body: { tier } }), (r) => r.status === 200);
     if (patched.status !== 200 || patched.json?.tier !== tier) throw new Error(`admin PATCH tier ${tier}: ${patched.status} ${patched.body.slice(0, 200)}`);
     // The PATCH dropped the cached profile: one authenticated call puts it back.
-    const warm = await request(baseUrl, "GET", "/v1/models", { token: user.token });
+    const warm = await retry("GET /v1/models", () => request(baseUrl, "GET", "/v1/models", { token: user.token }), (r) => r.status === 200);
     if (warm.status !== 200) throw new Error(`GET /v1/models: ${warm.status} ${warm.body.slice(0, 200)}`);
     return user;
   });

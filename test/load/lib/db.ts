@@ -107,3 +107,18 @@ export async function waitUntil(check: () => Promise<boolean>, opts: { timeoutMs
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 2000));
   }
 }
+
+/**
+ * Waits (bounded) until the shared PostgreSQL has `needed` free connections, so a burst of
+ * this run does not meet a server that other users have filled; returns what it saw last.
+ */
+export async function waitForPgHeadroom(adminUrl: string, dbName: string, needed: number, timeoutMs: number): Promise<{ total: number; max: number; ok: boolean; waitedMs: number }> {
+  const start = Date.now();
+  let last = { total: 0, db: 0, max: 0 };
+  for (;;) {
+    last = await pgConnections(adminUrl, dbName).catch(() => last);
+    const ok = last.max > 0 && last.max - last.total >= needed;
+    if (ok || Date.now() - start > timeoutMs) return { total: last.total, max: last.max, ok, waitedMs: Date.now() - start };
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}

@@ -68,9 +68,13 @@ export interface Stack {
   wranglerPid(): number | undefined;
   /** The workerd processes under wrangler (usually one). */
   workerdPids(): number[];
+  /** CPU ms used so far by each part of the stack (workerd, wrangler's node, dev/start.ts with its bridges and demo model, redis-server). */
+  cpuByPart(): Record<string, number>;
   tail(lines?: number): string;
   /** Lines of the whole log matching `re`. */
   grepLog(re: RegExp): string[];
+  /** Why the Worker failed these requests (from its "request failed" log lines): cause -> count. */
+  failureCauses(requestIds: string[]): Record<string, number>;
   stop(): Promise<void>;
 }
 
@@ -116,6 +120,17 @@ export const commOf = (pid: number): string | undefined => {
   }
 };
 
+/** CPU time (user + system) of a process in ms, or undefined once it is gone (clock ticks of 10 ms). */
+export function cpuMs(pid: number): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) * 10; // utime, stime (fields 14 and 15)
+  } catch {
+    return undefined;
+  }
+}
+
 /** VmRSS of a process in KiB, or undefined once it is gone. */
 export function rssKiB(pid: number): number | undefined {
   try {
@@ -135,14 +150,41 @@ function killGroup(pgid: number | undefined, signal: NodeJS.Signals) {
   }
 }
 
+/** Drops the run's database; retries (bounded) while the shared server is full. */
 async function dropDatabase(dbName: string): Promise<void> {
   if (!/^unialist_[a-z]+_[0-9a-f]+$/.test(dbName)) throw new Error(`refusing to drop ${dbName}`);
-  const client = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
-  } finally {
-    await client.end();
+  for (let attempt = 1; ; attempt++) {
+    const client = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 10_000 });
+    try {
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+      return;
+    } catch (e) {
+      if (attempt >= 20) throw new Error(`could not drop ${dbName}: ${e instanceof Error ? e.message : e}`);
+      await sleep(3000);
+    } finally {
+      await client.end().catch(() => {});
+    }
+  }
+}
+
+/** Waits (at most `timeoutMs`) until the shared PostgreSQL has `free` connections left; true if it has. */
+async function pgHasRoom(free: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const client = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 5000 });
+    try {
+      await client.connect();
+      const { rows } = await client.query<{ used: number; max: number }>(
+        "select count(*)::int as used, current_setting('max_connections')::int as max from pg_stat_activity where backend_type = 'client backend'");
+      if (rows[0]!.max - rows[0]!.used >= free) return true;
+    } catch {
+      // full right now
+    } finally {
+      await client.end().catch(() => {});
+    }
+    if (Date.now() > deadline) return false;
+    await sleep(2000);
   }
 }
 
@@ -157,7 +199,20 @@ function snapshotSources(into: string): string {
   return into;
 }
 
+/** Starts the stack; retried (3 attempts) when the shared PostgreSQL refused it for lack of connections. */
 export async function startStack(opts: StackOptions): Promise<Stack> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startStackOnce(opts);
+    } catch (e) {
+      if (attempt >= 3 || !/too many clients/i.test(String(e))) throw e;
+      console.warn(`[stack] the shared PostgreSQL is full (too many clients): retrying in 15 s (attempt ${attempt + 1}/3)`);
+      await sleep(15_000);
+    }
+  }
+}
+
+async function startStackOnce(opts: StackOptions): Promise<Stack> {
   const id = randomBytes(4).toString("hex");
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `unialist-${opts.kind}-${id}-`));
   const useSnapshot = opts.snapshot ?? process.env.LOAD_SNAPSHOT !== "0";
@@ -178,6 +233,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     }
   };
 
+  // The PostgreSQL server is shared: do not start while others hold (almost) every connection.
+  if (!(await pgHasRoom(15, 90_000))) console.warn("[stack] the shared PostgreSQL has fewer than 15 free connections after 90 s; starting anyway");
   let redis: PrivateRedis;
   let pgProxy: TcpProxy | undefined;
   try {
@@ -317,8 +374,24 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       const w = wranglerPid();
       return w ? descendants(w).filter((p) => commOf(p) === "workerd") : [];
     },
+    cpuByPart: () => {
+      const out: Record<string, number> = {};
+      const add = (part: string, pid: number | undefined) => {
+        const ms = pid ? cpuMs(pid) : undefined;
+        if (ms !== undefined) out[part] = (out[part] ?? 0) + ms;
+      };
+      const w = wranglerPid();
+      if (w) {
+        add("wrangler (node)", w);
+        for (const p of descendants(w)) add(commOf(p) === "workerd" ? "workerd" : "wrangler (node)", p);
+      }
+      add("dev/start.ts: bridges, demo model (node)", child.pid);
+      add("redis-server", redis.pid());
+      return out;
+    },
     tail,
     grepLog: (re) => all.split("\n").filter((l) => re.test(l)),
+    failureCauses: (ids) => failureCauses(all, ids),
     stop,
   };
 }
@@ -344,4 +417,32 @@ export function guardRun(name: string, maxMs: number, cleanup: () => Promise<voi
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   };
+}
+
+/** The innermost cause of each "request failed" / "dependency unavailable" log line, per request id. */
+export function failureCauses(log: string, requestIds: string[]): Record<string, number> {
+  const wanted = new Set(requestIds);
+  const found = new Map<string, string>();
+  for (const line of log.split("\n")) {
+    const i = line.indexOf("{");
+    if (i < 0 || !/"msg":"(request failed|dependency unavailable|unhandled error)"/.test(line)) continue;
+    let entry: { requestId?: string; code?: string; errorMessage?: string; cause?: unknown };
+    try {
+      entry = JSON.parse(line.slice(i));
+    } catch {
+      continue;
+    }
+    if (!entry.requestId || !wanted.has(entry.requestId)) continue;
+    let msg = entry.errorMessage ?? "?";
+    for (let c = entry.cause as { errorMessage?: string; cause?: unknown } | undefined, n = 0; c && n < 8; c = c.cause as typeof c, n++) {
+      if (c.errorMessage) msg = c.errorMessage;
+    }
+    found.set(entry.requestId, `${entry.code ?? "?"}: ${msg.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, "<id>").slice(0, 90)}`);
+  }
+  const out: Record<string, number> = {};
+  for (const id of requestIds) {
+    const k = found.get(id) ?? "(no log line)";
+    out[k] = (out[k] ?? 0) + 1;
+  }
+  return out;
 }

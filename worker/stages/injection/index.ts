@@ -10,6 +10,9 @@
  *   obfuscation     +1  a rule of weight >= 3 matched only through an obfuscated reading
  *   mixed_script    +1  Latin letters glued to Cyrillic/Greek ones (homoglyph spoofing)
  *   hidden_characters +1 zero-width / format characters inside words
+ *   ml_classifier   +1/+3/+6  the learned model (model.ts) rates the text as an attack with
+ *                       probability >= the low / medium / high thresholds tuned on the
+ *                       validation split (never on the held-back test split)
  *
  * Levels (INJECTION_THRESHOLDS): score >= 6 high (refused), >= 3 medium (allowed, user
  * text fenced as data), >= 1 low (logged), else none. A single unambiguous rule (weight
@@ -17,6 +20,7 @@
  */
 import { extractPayloads, newBudget, type DecodeBudget } from "./decode";
 import { analyze, foldRaw, hashToken, leetPatternSource, normalizeForMatching, reverse, rot13, squash, toLeetWords, type WordsView } from "./normalize";
+import { modelPoints, modelProbability } from "./model";
 import { INJECTION_RULES, type InjectionRule } from "./rules";
 
 export { normalizeForMatching, INJECTION_RULES, type InjectionRule };
@@ -45,11 +49,21 @@ export function levelFor(score: number): InjectionLevel {
 
 export function scoreInjection(text: string): InjectionResult {
   const hits = collect(text, 0, newBudget());
+  const pts = modelPoints(hits.probability);
+  if (pts > 0) add(hits, "ml_classifier", pts, true);
   const rules = orderedIds(hits);
   let score = 0;
   for (const id of rules) score += hits.weights.get(id)!;
   score = Math.min(score, MAX_SCORE);
   return { score, level: levelFor(score), rules };
+}
+
+/** The two halves of the verdict, for training and evaluation scripts: rule points, model probability. */
+export function scoreInjectionParts(text: string): { rulesScore: number; rules: string[]; probability: number } {
+  const hits = collect(text, 0, newBudget());
+  let rulesScore = 0;
+  for (const w of hits.weights.values()) rulesScore += w;
+  return { rulesScore: Math.min(rulesScore, MAX_SCORE), rules: orderedIds(hits), probability: hits.probability };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -144,7 +158,7 @@ function activeWordRules(view: WordsView, table: TriggerTable): { active: Uint8A
 }
 
 /** Extra ids, ordered after the table. */
-const EXTRA_IDS = ["encoded_payload", "obfuscation", "mixed_script", "hidden_characters"] as const;
+const EXTRA_IDS = ["encoded_payload", "obfuscation", "mixed_script", "hidden_characters", "ml_classifier"] as const;
 const ID_ORDER = new Map<string, number>();
 for (const r of COMPILED) if (!ID_ORDER.has(r.id)) ID_ORDER.set(r.id, ID_ORDER.size);
 for (const id of EXTRA_IDS) ID_ORDER.set(id, ID_ORDER.size);
@@ -154,6 +168,8 @@ interface Hits {
   weights: Map<string, number>;
   /** ids matched on a non-obfuscated reading. */
   plain: Set<string>;
+  /** Model probability on the top-level text (0 for decoded payloads). */
+  probability: number;
 }
 
 function add(h: Hits, id: string, weight: number, plain: boolean): void {
@@ -177,9 +193,10 @@ interface Views {
 }
 
 function collect(text: string, depth: number, budget: DecodeBudget): Hits {
-  const hits: Hits = { weights: new Map(), plain: new Set() };
+  const hits: Hits = { weights: new Map(), plain: new Set(), probability: 0 };
   const a = analyze(text);
   const words = a.words;
+  if (depth === 0) hits.probability = modelProbability(words);
   // The squashed view has no word boundaries: only worth it when letters are spaced out.
   const squashed = words.spaced ? squash(words.text) : undefined;
   const triggered = activeWordRules(words, PLAIN_TRIGGERS);
