@@ -177,3 +177,14 @@ export const reviews = pgTable("reviews", {
   index("reviews_status_created_idx").on(t.status, t.createdAt),
   index("reviews_user_idx").on(t.userId),
 ]);
+
+/**
+ * Where audit retention cut each chain: the last pruned row's seq and hash. The verifier
+ * starts the chain from here instead of the genesis hash.
+ */
+export const auditCheckpoints = pgTable("audit_checkpoints", {
+  chainId: integer("chain_id").primaryKey(),
+  throughSeq: bigint("through_seq", { mode: "number" }).notNull(),
+  hash: text("hash").notNull(),
+  prunedAt: ts("pruned_at").notNull().defaultNow(),
+});

@@ -14,7 +14,7 @@ import { and, eq, isNull, sql } from "drizzle-orm";
 import { GOOD_PASSWORD, admin, adminToken, call, json, refreshCookieFrom, signUp, type TestUser } from "../support/api";
 import { testConfig, withDb } from "../support/db";
 import { b64url, hs256, nowSec, unsigned } from "../support/jwt";
-import { auditEvents, consents, conversations, messages, refreshTokens, usage, users } from "../../db/schema";
+import { auditEvents, consents, conversations, messages, refreshTokens, reviews, usage, users } from "../../db/schema";
 import { loadUserDataKey } from "../../worker/accounts/data-keys";
 import { appendMessage, createConversation } from "../../worker/conversations/store";
 import { createApp } from "../../worker/app";
@@ -364,28 +364,53 @@ describe("refresh tokens", () => {
   });
 });
 
-describe("admin API", () => {
-  it("a user's access token, forged admin claims, or near-miss admin tokens are refused like no token", async () => {
-    const noAdmin = withoutRequestId(await json(await call(`/api/admin/users/${V.id}`)));
-    expect(noAdmin.error.code).toBe("unauthorized");
+describe("admin API, review queue, audit verification, metrics", () => {
+  /** Every operator surface: [method, path, body, the reference answer without any token]. */
+  const operatorRoutes = () => [
+    ["GET", `/api/admin/users/${V.id}`], ["PATCH", `/api/admin/users/${V.id}`, { tier: "enterprise" }],
+    ["GET", `/api/admin/users/${crypto.randomUUID()}`], ["GET", "/api/admin/users/not-a-uuid"],
+    ["GET", "/api/admin/reviews?limit=100"], ["POST", `/api/admin/reviews/${crypto.randomUUID()}`, { decision: "approved" }],
+    ["GET", "/api/admin/audit/verify?chain=1"], ["GET", "/metrics"],
+  ] as [string, string, unknown?][];
+
+  it("a user's access token, forged admin claims, near-miss admin tokens, or the other operator token: refused like no token", async () => {
     const forgedAdmin = await hs256({ alg: "HS256" }, claims(V.id, { role: "admin", admin: true, scope: "admin" }), "attacker-secret-0123456789abcdef0123456789");
     const t = adminToken();
+    const m = config().METRICS_TOKEN;
     const tokens = [
       // (Trailing whitespace is not a near miss: header values are trimmed by the HTTP layer.)
       V.accessToken, M.accessToken, forgedAdmin, ` ${t}`, `${t}x`, t.slice(0, -1), t.toUpperCase(), `x${t}`, "", t.slice(0, 16), t + t,
+      `${m}x`, m.slice(0, -1), m.toUpperCase(),
     ];
-    for (const path of [`/api/admin/users/${V.id}`, `/api/admin/users/${crypto.randomUUID()}`, "/api/admin/users/not-a-uuid"]) {
-      for (const token of tokens) {
-        for (const method of ["GET", "PATCH"]) {
-          const res = await call(path, { method, headers: { authorization: `Bearer ${token}` }, body: method === "PATCH" ? { tier: "enterprise" } : undefined });
-          const text = await res.text();
-          expect(res.status, `${method} ${path} with ${token.slice(0, 12)}…`).toBe(401);
-          expect(withoutRequestId(JSON.parse(text))).toEqual(noAdmin);
-        }
+    for (const [method, path, body] of operatorRoutes()) {
+      const reference = withoutRequestId(await json(await call(path, { method, body })));
+      expect(reference.error.code, path).toBe("unauthorized");
+      // The admin token does not open /metrics, nor the metrics token the admin API.
+      const others = path === "/metrics" ? [...tokens, t] : [...tokens, m];
+      for (const token of others) {
+        const res = await callSteady(path, { method, body, headers: { authorization: `Bearer ${token}` } });
+        const text = await res.text();
+        expect(res.status, `${method} ${path} with ${token.slice(0, 12)}…`).toBe(401);
+        expect(res.headers.get("www-authenticate"), path).toMatch(/^Bearer realm=/);
+        expect(withoutRequestId(JSON.parse(text)), path).toEqual(reference);
       }
     }
     const row = await admin(`/users/${V.id}`);
     expect((await json(row)).tier).toBe("free");
+  });
+
+  it("with a user token, a review of that very user and a missing review are the same 401", async () => {
+    const [review] = await withDb((db) => db.insert(reviews).values({
+      userId: M.id, conversationId: M.conv, requestId: `attack-${crypto.randomUUID()}`, domain: "legal", model: "gpt-4o-mini", modelVersion: "openai/demo",
+      guards: {}, inputHash: "0".repeat(64), outputHash: "0".repeat(64),
+    }).returning());
+    const a = await call(`/api/admin/reviews/${review!.id}`, { method: "POST", token: M.accessToken, body: { decision: "approved", reviewer: "me" } });
+    const b = await call(`/api/admin/reviews/${crypto.randomUUID()}`, { method: "POST", token: M.accessToken, body: { decision: "approved", reviewer: "me" } });
+    expect([a.status, b.status]).toEqual([401, 401]);
+    expect(withoutRequestId(await json(a))).toEqual(withoutRequestId(await json(b)));
+    const [after] = await withDb((db) => db.select().from(reviews).where(eq(reviews.id, review!.id)));
+    expect(after!.status).toBe("pending");
+    expect(after!.reviewer).toBeNull();
   });
 });
 

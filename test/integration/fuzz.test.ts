@@ -544,7 +544,8 @@ function buildCases(u: Users): Case[] {
     const path = toAdmin ? pick([`/api/admin/users/${u.A.id}`, "/api/admin/reviews?limit=1"]) : toMetrics ? "/metrics" : pick(authed);
     const value = a();
     // Only the admin token on the admin routes, and the user's own well-formed token elsewhere, may pass.
-    const mayPass = toAdmin ? value === `Bearer ${adminToken()}` : toMetrics ? false : value === `Bearer ${u.A.accessToken}`;
+    // (The HTTP layer trims header values: a trailing space is not a different token.)
+    const mayPass = toAdmin ? value.trim() === `Bearer ${adminToken()}` : toMetrics ? false : value.trim() === `Bearer ${u.A.accessToken}`;
     add({ category: "headers", label: `authorization ${value.length} bytes on ${path}`, method: "GET", path, who: "raw", headers: { authorization: value }, expect: mayPass ? "any" : "refuse" });
   }
   for (let i = 0; i < 24; i++) {
@@ -1014,5 +1015,18 @@ describe("fuzz regressions", () => {
       const res = await call(`/api/conversations?cursor=${encodeURIComponent(btoa(`${iso}|${id}`))}`, { token: u.accessToken });
       expect(res.status).toBe(200);
     }
+  });
+
+  it("the review queue: a cursor date PostgreSQL cannot hold, a NUL in a decision's note or reviewer, are 400s", async () => {
+    const id = crypto.randomUUID();
+    for (const iso of ["-200000-01-01T00:00:00.000Z", "+275760-09-13T00:00:00.000Z", "0000-06-01T00:00:00.000Z"]) {
+      await expect400(await admin(`/reviews?cursor=${encodeURIComponent(btoa(`${iso}|${id}`))}`));
+    }
+    expect((await admin(`/reviews?cursor=${encodeURIComponent(btoa(`0001-01-01T00:00:00.000Z|${id}`))}&limit=1`)).status).toBe(200);
+    for (const body of [{ decision: "approved", note: "ok\u0000" }, { decision: "flagged", reviewer: "dr\u0000x" }, { decision: "flagged", reviewer: "dr\u001b[2J" }]) {
+      await expect400(await admin(`/reviews/${id}`, { method: "POST", body }));
+    }
+    // A multi-line note is still a note.
+    expect((await admin(`/reviews/${id}`, { method: "POST", body: { decision: "approved", note: "ligne 1\nligne 2" } })).status).toBe(404);
   });
 });

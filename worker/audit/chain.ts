@@ -19,9 +19,9 @@
  * ok or the first problem: "modified", "inserted" or "deleted" (see classify()).
  * Used in the Worker (neon-serverless) and in scripts (node-postgres): WebCrypto only.
  */
-import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, gte, inArray, isNotNull, isNull, lt, lte, sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
-import { auditEvents } from "../../db/schema";
+import { auditCheckpoints, auditEvents } from "../../db/schema";
 
 // Any drizzle PostgreSQL database: neon-serverless in the Worker, node-postgres in scripts.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -358,6 +358,11 @@ async function verifyChain(db: AnyPgDb, chainId: number, pageSize: number): Prom
   const window: ChainRow[] = [];
   let first: ChainRow | undefined;
   let p: ChainRow | undefined;
+  // After retention pruned a prefix, the chain resumes from the recorded checkpoint.
+  const [checkpoint] = await db.select().from(auditCheckpoints).where(eq(auditCheckpoints.chainId, chainId)).limit(1);
+  if (checkpoint) {
+    p = { id: 0, seq: checkpoint.throughSeq, prevHash: null, hash: checkpoint.hash, userId: null, type: "checkpoint", severity: "info", requestId: null, details: {}, eventKey: "", createdAt: checkpoint.prunedAt };
+  }
   let verified = 0;
   const report = (problem?: AuditChainProblem): AuditChainReport => ({
     chainId,
@@ -463,4 +468,31 @@ export async function verifyAuditChains(db: AnyPgDb, opts: VerifyOptions = {}): 
     chains,
     unchained,
   };
+}
+
+/**
+ * Audit retention without breaking the chains: per chain, under the writers' lock, the
+ * rows older than `before` that form the chain's prefix are deleted and the last one's
+ * (seq, hash) is kept as the chain's checkpoint.
+ */
+export async function pruneAuditChains(db: AnyPgDb, before: Date, chains: readonly number[] = DEFAULT_CHAINS): Promise<{ deleted: number }> {
+  let deleted = 0;
+  for (const chainId of chains) {
+    deleted += await db.transaction(async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(${AUDIT_LOCK_NAMESPACE}::int4, ${chainId}::int4)`);
+      // The prefix ends before the first row that must be kept.
+      const [keep] = await tx.select({ seq: auditEvents.chainSeq }).from(auditEvents)
+        .where(and(eq(auditEvents.chainId, chainId), gte(auditEvents.createdAt, before)))
+        .orderBy(asc(auditEvents.chainSeq)).limit(1);
+      const [last] = await tx.select({ seq: auditEvents.chainSeq, hash: auditEvents.hash }).from(auditEvents)
+        .where(and(eq(auditEvents.chainId, chainId), keep?.seq != null ? lt(auditEvents.chainSeq, keep.seq) : undefined))
+        .orderBy(desc(auditEvents.chainSeq)).limit(1);
+      if (!last || last.seq == null || !last.hash) return 0;
+      await tx.insert(auditCheckpoints).values({ chainId, throughSeq: last.seq, hash: last.hash, prunedAt: new Date() })
+        .onConflictDoUpdate({ target: auditCheckpoints.chainId, set: { throughSeq: last.seq, hash: last.hash, prunedAt: new Date() } });
+      const gone = await tx.delete(auditEvents).where(and(eq(auditEvents.chainId, chainId), lte(auditEvents.chainSeq, last.seq))).returning({ id: auditEvents.id });
+      return gone.length;
+    });
+  }
+  return { deleted };
 }

@@ -3,7 +3,8 @@
  * than AUDIT_RETENTION_DAYS are deleted (0 = keep forever). Conversations left empty go
  * with their messages.
  */
-import { and, lt, notExists, eq, sql } from "drizzle-orm";
+import { and, isNull, lt, notExists, eq, sql } from "drizzle-orm";
+import { pruneAuditChains } from "../audit/chain";
 import { auditEvents, conversations, messages } from "../../db/schema";
 import type { Config } from "../env";
 import type { Db } from "../lib/db";
@@ -22,7 +23,9 @@ export async function runRetention(db: Db, config: Config, now = new Date()) {
   }
   if (config.AUDIT_RETENTION_DAYS > 0) {
     const before = new Date(now.getTime() - config.AUDIT_RETENTION_DAYS * DAY_MS);
-    report.auditEventsDeleted = (await db.delete(auditEvents).where(lt(auditEvents.createdAt, before)).returning({ id: auditEvents.id })).length;
+    // Chained rows are pruned as chain prefixes with a checkpoint, so the verifier still holds.
+    report.auditEventsDeleted = (await pruneAuditChains(db, before)).deleted
+      + (await db.delete(auditEvents).where(and(lt(auditEvents.createdAt, before), isNull(auditEvents.chainId))).returning({ id: auditEvents.id })).length;
   }
   return report;
 }

@@ -12,7 +12,7 @@ import { messages, reviews } from "../../db/schema";
 import { loadUserDataKey } from "../accounts/data-keys";
 import { decryptField } from "../crypto";
 import { AppError } from "../errors";
-import { isUuid, readJson } from "../lib/json";
+import { NO_CONTROL_CHARS, NO_NUL, isUuid, readJson } from "../lib/json";
 import { requireAdmin } from "./admin";
 
 const listQuery = z.object({
@@ -23,14 +23,16 @@ const listQuery = z.object({
 });
 const decisionSchema = z.strictObject({
   decision: z.enum(["approved", "flagged"]),
-  note: z.string().max(2000).optional(),
-  reviewer: z.string().trim().min(1).max(100).optional(),
+  note: z.string().max(2000).regex(NO_NUL).optional(),
+  reviewer: z.string().trim().min(1).max(100).regex(NO_CONTROL_CHARS).optional(),
 });
 
 function decodeCursor(cursor: string): { at: Date; id: string } {
   const [iso, id] = atob(cursor).split("|");
   const at = new Date(iso ?? "");
-  if (Number.isNaN(at.getTime()) || !isUuid(id ?? "")) throw new AppError("invalid_input", "Invalid cursor.");
+  // Years outside 1..9999 are valid JS dates that PostgreSQL refuses (a 500): not a cursor of ours.
+  const year = at.getUTCFullYear();
+  if (Number.isNaN(at.getTime()) || year < 1 || year > 9999 || !isUuid(id ?? "")) throw new AppError("invalid_input", "Invalid cursor.");
   return { at, id: id! };
 }
 
