@@ -22,6 +22,33 @@ export interface PrivateRedis {
   restart(): Promise<void>;
   /** Stops it for good. */
   stop(): Promise<void>;
+  /** Calls per command since start (INFO commandstats), e.g. { evalsha: 1200, get: 3000 }. */
+  commandStats(): Promise<Record<string, number>>;
+}
+
+/** One command over a raw connection; returns the bulk string reply. */
+function rawCommand(port: number, args: string[], timeoutMs = 5000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ host: "127.0.0.1", port });
+    let buf = "";
+    s.setTimeout(timeoutMs, () => {
+      s.destroy();
+      reject(new Error("redis timeout"));
+    });
+    s.once("error", reject);
+    s.once("connect", () => s.write(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join("")}`));
+    s.on("data", (d) => {
+      buf += d.toString("utf8");
+      const m = /^\$(\d+)\r\n/.exec(buf);
+      if (m && Buffer.byteLength(buf) >= m[0].length + Number(m[1])) {
+        s.destroy();
+        resolve(buf.slice(m[0].length, m[0].length + Number(m[1])));
+      } else if (buf.startsWith("-")) {
+        s.destroy();
+        reject(new Error(buf.trim()));
+      }
+    });
+  });
 }
 
 function ping(port: number, timeoutMs = 1000): Promise<boolean> {
@@ -100,5 +127,11 @@ export async function startPrivateRedis(opts: { port?: number; binary?: string }
       await launch();
     },
     stop: kill,
+    commandStats: async () => {
+      const text = await rawCommand(port, ["INFO", "commandstats"]);
+      const out: Record<string, number> = {};
+      for (const m of text.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) out[m[1]!] = Number(m[2]);
+      return out;
+    },
   };
 }

@@ -304,6 +304,12 @@ async function steadyStream(ctx: FaultCtx, opts: { rate: number; durationMs: num
   return { start, marks, sent };
 }
 
+/** Why the Worker answered the 5xx among `sent` (from its log), as "cause:count ...". */
+function causes(ctx: FaultCtx, sent: Sent[]): string {
+  const ids = sent.filter((s) => s.result.status >= 500 && s.result.requestId).map((s) => s.result.requestId!);
+  return ids.length ? Object.entries(ctx.stack.failureCauses(ids)).map(([k, v]) => `${k} x${v}`).join(" | ") : "-";
+}
+
 function phaseRows(sent: Sent[], phaseOf: (s: Sent) => string) {
   const phases = [...new Set(sent.map(phaseOf))];
   return phases.map((phase) => {
@@ -393,6 +399,7 @@ export async function redisOutage(ctx: FaultCtx, o: RedisOutageOptions): Promise
       "usage rows for 503s": sum(usage.counts, refused.map((s) => s.result.requestId!)),
       "hung until Redis back": hung,
       "alerts": fmtCounts(countBy(alerts, (a) => /redis/i.test(JSON.stringify(a.body)) ? "redis" : "other")),
+      "5xx causes (Worker log)": causes(ctx, sent),
     },
     violations,
     table: table("  by phase (send time)", phaseRows(sent, phaseOf)),
@@ -486,6 +493,7 @@ export async function pgOutage(ctx: FaultCtx, o: PgOutageOptions): Promise<Scena
       "complete after ms": flushedInMs,
       "cron runs": cronRuns,
       "proxy connections cut": proxy.stats.cutConnections,
+      "5xx causes (Worker log)": causes(ctx, sent),
     },
     violations,
     table: table("  by phase (send time)", phaseRows(sent, phaseOf)),

@@ -172,6 +172,19 @@ function patternHoldStart(text: string, from: number): number {
 }
 
 /** Creates the per-request filter. The suffix automaton of the system prompt is built here, once. */
+const automata = new Map<string, SuffixAutomaton | undefined>();
+const MAX_CACHED_TEMPLATES = 16;
+
+function automatonFor(template: string, minSpan: number): SuffixAutomaton | undefined {
+  const key = `${minSpan}:${template}`;
+  if (automata.has(key)) return automata.get(key);
+  const codes = normalizeCodes(template);
+  const sam = codes.length >= minSpan ? new SuffixAutomaton(codes) : undefined;
+  if (automata.size >= MAX_CACHED_TEMPLATES) automata.delete(automata.keys().next().value!);
+  automata.set(key, sam);
+  return sam;
+}
+
 export function createOutputFilter(opts: OutputFilterOptions): OutputFilter {
   const minSpan = opts.minVerbatimSpan ?? DEFAULT_MIN_VERBATIM_SPAN;
   if (!Number.isInteger(minSpan) || minSpan < 16) throw new RangeError("minVerbatimSpan must be an integer >= 16");
@@ -188,8 +201,10 @@ export function createOutputFilter(opts: OutputFilterOptions): OutputFilter {
   }
 
   // A prompt shorter than the span can never be copied "for at least minSpan characters".
-  const promptCodes = normalizeCodes(opts.systemPrompt);
-  const sam = promptCodes.length >= minSpan ? new SuffixAutomaton(promptCodes) : undefined;
+  // The automaton is built once per prompt template: the per-request canary is cut out of
+  // the prompt here (the literal matcher above catches it), so every request shares it.
+  const template = opts.canary ? opts.systemPrompt.split(opts.canary).join(" ") : opts.systemPrompt;
+  const sam = automatonFor(template, minSpan);
   const verbatim = sam ? new VerbatimMatcher(sam, minSpan) : undefined;
 
   let pending = ""; // received, not yet emitted

@@ -92,13 +92,18 @@ export async function checkRateLimit(
   const limiter = l.tiers[user.tier];
   if (!limiter) throw new AppError("internal", undefined, { cause: new Error(`unknown tier ${String(user.tier)}`) });
   return guardedRedis(config, "rate limit", async () => {
-    const mine = await limiter.limit(userId(user.id));
-    const decision: RateLimitDecision = { success: mine.success, scope: "user", limit: mine.limit, remaining: mine.remaining, reset: mine.reset };
-    if (!mine.success || opts.global === false) return decision;
-    const all = await l.global.limit(GLOBAL_ID);
-    if (all.success) return decision;
-    // Not the user's fault: refund their token (best effort; the refusal stands anyway).
-    await limiter.limit(userId(user.id), { rate: -1 }).catch(() => undefined);
+    if (opts.global === false) {
+      const mine = await limiter.limit(userId(user.id));
+      return { success: mine.success, scope: "user", limit: mine.limit, remaining: mine.remaining, reset: mine.reset };
+    }
+    // Both windows at once: the client's auto-pipelining sends them in one round trip.
+    // A token taken from a window whose partner refused is given back (best effort), so a
+    // refusal never costs the other window; transiently this can only refuse, never over-admit.
+    const [mine, all] = await Promise.all([limiter.limit(userId(user.id)), l.global.limit(GLOBAL_ID)]);
+    if (mine.success && all.success) return { success: true, scope: "user", limit: mine.limit, remaining: mine.remaining, reset: mine.reset };
+    if (mine.success) await limiter.limit(userId(user.id), { rate: -1 }).catch(() => undefined);
+    if (all.success) await l.global.limit(GLOBAL_ID, { rate: -1 }).catch(() => undefined);
+    if (!mine.success) return { success: false, scope: "user", limit: mine.limit, remaining: mine.remaining, reset: mine.reset };
     return { success: false, scope: "global", limit: all.limit, remaining: 0, reset: all.reset };
   });
 }
