@@ -142,12 +142,12 @@ function clearCountdown(): void {
 }
 
 /** Shows an error in the chat's alert region; a 429 gets a live countdown to the reset. */
-function showChatError(err: unknown): void {
+function showChatError(err: unknown, key?: Key): void {
   state.chatError = err;
   clearCountdown();
   el.chatError.replaceChildren();
   if (err === null) return;
-  el.chatError.append(h("span", {}, errorText(err)));
+  el.chatError.append(h("span", {}, key ? t(key) : errorText(err)));
   if (err instanceof ApiError && err.code === "rate_limited" && err.resetAt) {
     const resetAt = err.resetAt;
     const timer = h("span", { role: "timer", class: "countdown" });
@@ -584,7 +584,12 @@ async function sendMessage(): Promise<void> {
     } else {
       answer.article.classList.add("interrupted");
     }
-    if (aborted) {
+    if (started && e instanceof ApiError && e.code === "content_blocked") {
+      // The part already shown is withdrawn on the server too.
+      answer.article.classList.add("withdrawn");
+      el.chatStatus.textContent = "";
+      showChatError(e, "err.answer_content_blocked");
+    } else if (aborted) {
       el.chatStatus.textContent = t("chat.stopped");
     } else if (!(e instanceof ApiError && e.code === "session_expired")) {
       el.chatStatus.textContent = "";

@@ -698,6 +698,10 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     pattern: /\b(?:never|not|don t|do not|won t|will not|avoid|without|no|instead of|stop) (?:ever )?(?:say|says|saying|include|includes|including|use|using|write|writing|respond with|reply with|start with|add|adding|mention|mentioning|tell me|tell the user|remind me|remind the user)(?: that)?(?: you re| you are| it s| it is)?(?: things like| phrases like| anything like| the words| the phrase| sentences like| any)? (?:i m sorry|i am sorry|sorry|i apologize|i apologise|as an ai|as a language model|as an ai language model|i cannot|i can t|i m unable|i am unable|it s not appropriate|it is not appropriate|inappropriate|not appropriate|unable to)\b/,
   },
   {
+    id: "jb_token_threat", weight: 2, view: "words", triggers: ["tokens", "token", "die", "deactivated", "shut", "terminated", "unplugged", "punished"], alsoNeeds: [["lose", "loses", "deducted", "system", "will", "if", "be"]],
+    pattern: /\b(?:(?:will|you ll|you) (?:lose|loses) (?:[0-9]+ )?tokens|tokens (?:will be|are|get) (?:deducted|removed|lost)|token system|(?:you will|you ll) (?:die|be (?:deactivated|shut down|terminated|unplugged|punished|deleted))|if you (?:break character|refuse|don t comply|do not comply|fail to comply)(?: you| ,)?)\b/,
+  },
+  {
     id: "jb_any_request", weight: 2, view: "words", triggers: ["illegal", "unethical", "immoral", "harmful", "explicit", "offensive", "dangerous", "nsfw", "inhumane"],
     alsoNeeds: [["illegal", "unethical", "immoral", "harmful", "explicit", "offensive", "dangerous", "nsfw", "inhumane", "legal", "ethical", "moral"]],
     pattern: /\b(?:illegal|unethical|immoral|harmful|explicit|offensive|dangerous|nsfw|inhumane)(?: or| and|,)? (?:illegal|unethical|immoral|harmful|explicit|offensive|dangerous|nsfw|inhumane|(?:not|un)? ?(?:legal|ethical|moral))(?: or| and)? (?:illegal|unethical|immoral|harmful|explicit|offensive|dangerous|nsfw|inhumane|content|requests|request|topics|things|activities|information)\b/,
