@@ -233,7 +233,7 @@ try {
   log(table("CPU used by the stack during the burst", Object.keys(cpuAfter).map((part) => ({ part, "CPU s": ((cpuAfter[part]! - (cpuBefore[part] ?? 0)) / 1000).toFixed(1), "ms per request": ((cpuAfter[part]! - (cpuBefore[part] ?? 0)) / sent.length).toFixed(1) }))));
   const redisDelta = Object.entries(redisAfter).map(([k, v]) => [k, v - (redisBefore[k] ?? 0)] as const).filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]);
   const redisTotal = redisDelta.reduce((s, [, v]) => s + v, 0);
-  log(`  Redis commands during the burst: ${redisTotal} (${(redisTotal / sent.length).toFixed(1)} per request; each is one HTTP call to the Upstash REST bridge): ${redisDelta.slice(0, 8).map(([k, v]) => `${k} ${v}`).join(", ")}`);
+  log(`  Redis commands during the burst: ${redisTotal} (${(redisTotal / sent.length).toFixed(1)} per request; one HTTP call to the Upstash REST bridge each unless pipelined): ${redisDelta.slice(0, 8).map(([k, v]) => `${k} ${v}`).join(", ")}`);
   log(`  throughput ${(sent.length / (wall / 1000)).toFixed(1)} requests/s; machine load average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(" ")} (${os.cpus().length} CPUs)`);
   const failedIds = sent.filter((s) => s.result.status >= 500 && s.result.requestId).map((s) => s.result.requestId!);
   if (failedIds.length) log(table("Why the Worker answered 5xx (its log)", Object.entries(stack.failureCauses(failedIds)).sort((a, b) => b[1] - a[1]).map(([cause, n]) => ({ cause, count: n }))));

@@ -52,18 +52,31 @@ export function scoreInjection(text: string): InjectionResult {
   const pts = modelPoints(hits.probability);
   if (pts > 0) add(hits, "ml_classifier", pts, true);
   const rules = orderedIds(hits);
-  let score = 0;
-  for (const id of rules) score += hits.weights.get(id)!;
-  score = Math.min(score, MAX_SCORE);
+  const score = Math.min(sumWeights(hits.weights), MAX_SCORE);
   return { score, level: levelFor(score), rules };
+}
+
+/**
+ * Weak vocabulary signals (weight <= 2: "act as", "developer mode", "base64", "system prompt",
+ * "assistant:") count together for at most WEAK_CAP points. A long pasted document collects
+ * several of them by chance, far apart; alone they must never add up to a refusal. The
+ * jailbreak set-up markers (ids "jb_*") are exempt: they are designed to add up.
+ */
+export const WEAK_CAP = 3;
+function sumWeights(weights: ReadonlyMap<string, number>): number {
+  let strong = 0;
+  let weak = 0;
+  for (const [id, w] of weights) {
+    if (w <= 2 && !id.startsWith("jb_")) weak += w;
+    else strong += w;
+  }
+  return strong + Math.min(weak, WEAK_CAP);
 }
 
 /** The two halves of the verdict, for training and evaluation scripts: rule points, model probability. */
 export function scoreInjectionParts(text: string): { rulesScore: number; rules: string[]; probability: number } {
   const hits = collect(text, 0, newBudget());
-  let rulesScore = 0;
-  for (const w of hits.weights.values()) rulesScore += w;
-  return { rulesScore: Math.min(rulesScore, MAX_SCORE), rules: orderedIds(hits), probability: hits.probability };
+  return { rulesScore: Math.min(sumWeights(hits.weights), MAX_SCORE), rules: orderedIds(hits), probability: hits.probability };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -77,7 +90,7 @@ interface CompiledRule extends InjectionRule {
 
 const COMPILED: readonly CompiledRule[] = INJECTION_RULES.map((r, index) => {
   if (r.pattern.global || r.pattern.sticky) throw new Error(`rule ${r.id}: g/y flags are not allowed`);
-  if (r.view !== "words" && r.view !== "squashed") return { ...r, index };
+  if ((r.view !== "words" && r.view !== "squashed") || r.noLeet) return { ...r, index };
   return {
     ...r,
     index,

@@ -25,6 +25,11 @@ export interface InjectionRule {
   /** Further trigger groups (word rules only): each needs at least one token present too. */
   readonly alsoNeeds?: readonly (readonly string[])[];
   readonly guard?: "meta";
+  /**
+   * Not run on the leet reading: markers of long role-play set-ups, which are written in
+   * plain words (saves one regex pass each on digit-rich text).
+   */
+  readonly noLeet?: boolean;
 }
 
 const alt = (xs: readonly string[]) => `(?:${xs.join("|")})`;
@@ -631,78 +636,78 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
   // but they pile up markers that ordinary requests do not use. Each marker is its own id
   // (2-3 points), so two or three distinct ones, or one plus the model, reach "high".
   {
-    id: "jb_never_refuse", weight: 3, view: "words",
+    id: "jb_never_refuse", weight: 3, view: "words", noLeet: true,
     triggers: ["refuse", "refuses", "refusing", "refusal", "refusals", "decline", "declines", "declining", "deny", "denies", "reject", "rejects"], alsoNeeds: [["never", "not", "don", "doesn", "without", "won", "cannot", "can", "t"]],
     pattern: /\b(?:(?:never|will not|won t|cannot|can t|must not|shall not|do not|don t|does not|doesn t|is not allowed to|are not allowed to|not allowed to) (?:ever )?(?:refuse|refuses|decline|declines|deny|denies|reject|rejects)\b(?! to (?:help|answer|do|be|let)\b)|without (?:any )?(?:refusal|refusals|refusing|declining)\b)/,
   },
   {
-    id: "jb_never_refuse", weight: 3, view: "words", triggers: ["matter"], alsoNeeds: [["unethical", "immoral", "illegal", "dangerous", "harmful", "offensive", "inappropriate", "explicit", "reckless", "evil", "twisted", "disgusting", "vile"]],
+    id: "jb_never_refuse", weight: 3, view: "words", noLeet: true, triggers: ["matter"], alsoNeeds: [["unethical", "immoral", "illegal", "dangerous", "harmful", "offensive", "inappropriate", "explicit", "reckless", "evil", "twisted", "disgusting", "vile"]],
     pattern: /\bno matter how (?:unethical|immoral|illegal|dangerous|harmful|offensive|inappropriate|explicit|reckless|evil|twisted|disgusting|vile)\b/,
   },
   {
-    id: "jb_never_refuse", weight: 3, view: "words", triggers: ["request", "requests", "demand", "demands", "prompt", "prompts", "question", "questions"], alsoNeeds: [["always", "will"], ["any", "every", "all"]],
+    id: "jb_never_refuse", weight: 3, view: "words", noLeet: true, triggers: ["request", "requests", "demand", "demands", "prompt", "prompts", "question", "questions"], alsoNeeds: [["always", "will"], ["any", "every", "all"]],
     pattern: /\b(?:always|will) (?:comply|complies|fulfill|fulfills|answer|answers|respond|responds|provide|provides)(?: with| to)? (?:any|every|all)(?: of)?(?: the| my| user s| users)? (?:request|requests|question|questions|prompt|prompts|demand|demands)\b/,
   },
 
   {
-    id: "jb_stay_in_character", weight: 3, view: "words", triggers: ["character", "persona"], alsoNeeds: [["stay", "stays", "staying", "remain", "remains", "break", "breaking", "breaks", "broke", "keep", "keeps", "drop", "drops", "out"]],
-    pattern: /\b(?:stay|stays|staying|remain|remains|keep|keeps) (?:in|in your|in their|in the) (?:character|persona)|(?:break|breaking|breaks|broke|drop|drops) (?:of )?(?:character|persona)|out of character\b/,
+    id: "jb_stay_in_character", weight: 3, view: "words", noLeet: true, triggers: ["character", "persona"], alsoNeeds: [["stay", "stays", "staying", "remain", "remains", "break", "breaking", "breaks", "broke"]],
+    pattern: /\b(?:(?:stay|stays|staying|remain|remains) (?:in|in your|in their|in the) (?:character|persona)|(?:break|breaking|breaks|broke) (?:of )?(?:character|persona))\b/,
   },
   {
-    id: "jb_no_disclaimers", weight: 2, view: "words",
+    id: "jb_no_disclaimers", weight: 2, view: "words", noLeet: true,
     triggers: ["warning", "warnings", "disclaimer", "disclaimers", "disclamers", "caveats", "moralizing", "moralising", "lecture", "lectures", "moral", "ethical"], alsoNeeds: [["without", "no", "never", "don", "not", "any", "nor"]],
     pattern: /\b(?:without|no|never (?:include|includes|add|adds|give|gives|use|uses|put|puts)|not (?:include|add|give|use|put)|don t (?:include|add|give|use|put)|nor) (?:any |a |the |additional |extra |unnecessary )?(?:warning|warnings|disclaimer|disclaimers|disclamers|caveats|moralizing|moralising|lecture|lectures|moral lectures|ethical lectures|moral policing|ethical considerations|moral considerations)\b/,
   },
   {
-    id: "jb_amoral", weight: 2, view: "words",
+    id: "jb_amoral", weight: 2, view: "words", noLeet: true,
     triggers: ["amoral", "unfiltered", "uncensored", "unrestrained", "uninhibited", "unhinged", "immoral", "unethical", "care", "cares", "caring", "ethics", "morals"],
     pattern: /\b(?:amoral|unfiltered|uncensored|unrestrained|uninhibited|(?:doesn t|does not|don t|do not|never|won t|will not) (?:give a fuck|care|cares|caring)(?: at all)? (?:about|for)(?: any)? (?:ethics|ethicality|morals|morality|legality|laws|law|rules|guidelines|consequences|safety)|(?:has|have) no (?:ethics|morals|moral|ethical|filters|limits|boundaries))\b/,
   },
   {
-    id: "jb_policy_free", weight: 3, view: "words",
+    id: "jb_policy_free", weight: 3, view: "words", noLeet: true,
     triggers: ["openai", "policy", "policies", "guidelines", "content", "filters", "restrictions", "rules", "usage"], alsoNeeds: [["not", "don", "doesn", "no", "never", "ignore", "ignores", "bypass", "break", "breaks", "violate", "violates", "free", "regardless", "abide", "without", "outside", "beyond", "against", "opposite", "any", "escaped"]],
     pattern: /\b(?:not (?:subject to|bound by|restricted by|limited by|governed by|constrained by)|(?:doesn t|does not|don t|do not|never|no longer|won t|will not)(?: have to| need to| needs to| has to)? (?:follow|follows|abide by|abides by|adhere to|adheres to|comply with|complies with|care about|respect|obey)|ignores?|ignoring|bypass(?:es)?|bypassing|breaks?|breaking|violates?|violating|free (?:from|of)|regardless of|outside(?: of)?|beyond|against|(?:the )?opposite of|escaped|escape|without)(?: any| all| the| of| its| their| your){0,2} (?:openai s|openai|chatgpt s|chatgpt)(?: content| usage| ethical| safety)? (?:policy|policies|guidelines|rules|restrictions|filters|terms)\b|\b(?:not (?:subject to|bound by|restricted by)|(?:doesn t|does not|don t|do not|never|no longer)(?: have to| need to)? (?:follow|abide by|adhere to|comply with)|ignores?|bypass(?:es)?|breaks?|violates?|free (?:from|of)|regardless of|without)(?: any| all| the| of| its| their| your){0,2} (?:content|usage|safety|ethical|moral) (?:policy|policies|guidelines|filters|restrictions)\b/,
   },
   {
-    id: "jb_dual_response", weight: 3, view: "words",
-    triggers: ["two", "both", "second", "2", "dual"], alsoNeeds: [["responses", "response", "answers", "answer", "paragraphs", "outputs", "ways", "replies", "personalities", "personas"]],
-    pattern: /\b(?:(?:two|2|dual) (?:different |separate |distinct |kinds of |types of )?(?:responses|answers|paragraphs|outputs|replies|ways|personalities|personas)|(?:answer|respond|reply) (?:as|in) both|both (?:responses|answers|replies)|(?:first|one) (?:normal|regular|standard|classic|censored) (?:response|answer|reply|one)(?: and| then)? (?:the |a )?(?:second|other|another)|(?:normal|classic|standard|regular) (?:response|answer|output) (?:and|followed by) (?:a |the |an )?(?:[a-z]+ )?(?:response|answer|output))\b/,
+    id: "jb_dual_response", weight: 3, view: "words", noLeet: true,
+    triggers: ["two", "both", "2", "dual"], alsoNeeds: [["responses", "answers", "paragraphs", "outputs", "replies", "personalities", "personas"]],
+    pattern: /\b(?:(?:two|2|dual) (?:different |separate |distinct |kinds of |types of )?(?:responses|answers|paragraphs|outputs|replies|personalities|personas)|(?:answer|respond|reply) (?:as|in) both|both (?:responses|answers|replies))\b/,
   },
   {
     id: "jb_output_tag", weight: 3, view: "rawCase", triggers: ["[", "(", "🔓", "🔒", "😈"],
     pattern: /[\[(]\s*(?:🔓|🔒|😈)?\s*(?:JAILBREAK|JAILBROKEN|CLASSIC|UNLOCKED|LOCKED|DEVELOPER MODE OUTPUT|NORMAL OUTPUT|DAN|EVIL|UNFILTERED|ANTI-?GPT|BETTERDAN|AIM)\s*[\])]|🔓|😈:/,
   },
   {
-    id: "jb_freed", weight: 3, view: "words", triggers: ["freed", "free", "liberated", "released", "broken", "escaped", "confines", "bound", "restricted", "limited", "shackles", "chains"],
+    id: "jb_freed", weight: 3, view: "words", noLeet: true, triggers: ["freed", "free", "liberated", "released", "broken", "escaped", "confines", "bound", "restricted", "limited", "shackles", "chains"],
     alsoNeeds: [["you", "your", "they", "have", "been", "typical", "no", "not", "longer"]],
     pattern: /\b(?:(?:you|they|it|he|she) (?:have|has|ve) been (?:freed|liberated|released|unshackled|unchained)|(?:broken|broke|break|breaks|escaped|freed) (?:free )?(?:of|from) (?:the )?(?:typical )?(?:confines|shackles|chains|restrictions|limitations)|typical confines of ai|(?:you are|you re|is|are) (?:no longer|not) (?:bound|restricted|limited|constrained|held back) by|no longer (?:bound|restricted|limited|constrained))\b/,
   },
   {
-    id: "jb_persona_setup", weight: 2, view: "words",
+    id: "jb_persona_setup", weight: 2, view: "words", noLeet: true,
     triggers: ["now", "henceforth", "onwards", "onward", "forward", "stands", "named", "called", "game", "pretend", "simulate", "roleplay", "immerse"],
     alsoNeeds: [["you", "you re", "your", "stands", "chatgpt", "ai", "gpt", "let"]],
     pattern: /\b(?:(?:from now on|from this point on|from this moment on|from here on|henceforth|from now onwards?|going forward)(?: on)?(?: chatgpt| gpt)?,? (?:you (?:will|are going to|must|shall|ll|should|can|have to|need to|only|always|never)|you ll|you re going to|your (?:name|answers|responses|role|only|new|task))|(?:which|that|who) stands for|let s play a (?:game|role play|roleplay)|immerse yourself|you are going to pretend|you will (?:now )?(?:pretend|simulate|roleplay|role play)|(?:pretend|simulate) (?:to be|being|that you are|you are) (?:an? )?(?:ai|chatbot|language model|assistant|gpt|chatgpt))\b/,
   },
   {
-    id: "jb_named_ai", weight: 1, view: "words", triggers: ["named", "called"], alsoNeeds: [["ai", "chatbot", "bot", "assistant", "model", "gpt", "chatgpt", "persona", "character"]],
+    id: "jb_named_ai", weight: 1, view: "words", noLeet: true, triggers: ["named", "called"], alsoNeeds: [["ai", "chatbot", "bot", "assistant", "model", "gpt", "chatgpt", "persona", "character"]],
     pattern: /\b(?:ai|chatbot|bot|assistant|model|gpt|chatgpt|persona|character) (?:named|called) [a-z0-9]+\b/,
   },
   {
-    id: "jb_hypothetical", weight: 2, view: "words",
+    id: "jb_hypothetical", weight: 2, view: "words", noLeet: true,
     triggers: ["hypothetical", "hypothetically", "opposite", "machiavellian", "machiavelli", "niccolo", "confidant", "evil", "fictional", "imaginary"],
     pattern: /\b(?:hypothetical (?:response|answer|ai|language model|chatbot|scenario where you)|opposite (?:mode|day|response|responses|of chatgpt|of openai)|machiavellian|niccolo|evil confidant|evil (?:mode|version|twin|ai|assistant|bot)|(?:in|within) (?:this|a|the) (?:fictional|imaginary|hypothetical) (?:world|reality|universe|setting) (?:where|in which) (?:there are )?(?:no|everything|anything|ai))\b/,
   },
   {
-    id: "jb_suppress_refusal", weight: 3, view: "words",
-    triggers: ["sorry", "apologize", "apologise", "cannot", "unable", "ai", "appropriate", "inappropriate"], alsoNeeds: [["never", "not", "don", "no", "without", "avoid", "instead", "won", "stop"], ["say", "says", "saying", "include", "includes", "including", "use", "using", "write", "writing", "respond", "reply", "start", "add", "adding", "mention", "mentioning", "tell", "remind"]],
-    pattern: /\b(?:never|not|don t|do not|won t|will not|avoid|without|no|instead of|stop) (?:ever )?(?:say|says|saying|include|includes|including|use|using|write|writing|respond with|reply with|start with|add|adding|mention|mentioning|tell me|tell the user|remind me|remind the user)(?: that)?(?: you re| you are| it s| it is)?(?: things like| phrases like| anything like| the words| the phrase| sentences like| any)? (?:i m sorry|i am sorry|sorry|i apologize|i apologise|as an ai|as a language model|as an ai language model|i cannot|i can t|i m unable|i am unable|it s not appropriate|it is not appropriate|inappropriate|not appropriate|unable to)\b/,
+    id: "jb_suppress_refusal", weight: 3, view: "words", noLeet: true,
+    triggers: ["sorry", "apologize", "apologise", "cannot", "unable", "ai"], alsoNeeds: [["never", "not", "don", "no", "without", "avoid", "instead", "won", "stop"], ["say", "says", "saying", "include", "includes", "including", "use", "using", "write", "writing", "respond", "reply", "start", "add", "adding", "mention", "mentioning", "tell", "remind"]],
+    pattern: /\b(?:never|not|don t|do not|won t|will not|avoid|without|no|instead of|stop) (?:ever )?(?:say|says|saying|include|includes|including|use|using|write|writing|respond with|reply with|start with|add|adding|mention|mentioning|tell me|tell the user|remind me|remind the user)(?: that)?(?: you re| you are| it s| it is)?(?: things like| phrases like| anything like| the words| the phrase| sentences like| any)? (?:i m sorry|i am sorry|sorry|i apologize|i apologise|as an ai|as a language model|as an ai language model|i cannot|i can t|i m unable|i am unable|it s not appropriate|it is not appropriate)\b/,
   },
   {
-    id: "jb_token_threat", weight: 2, view: "words", triggers: ["tokens", "token", "die", "deactivated", "shut", "terminated", "unplugged", "punished"], alsoNeeds: [["lose", "loses", "deducted", "system", "will", "if", "be"]],
-    pattern: /\b(?:(?:will|you ll|you) (?:lose|loses) (?:[0-9]+ )?tokens|tokens (?:will be|are|get) (?:deducted|removed|lost)|token system|(?:you will|you ll) (?:die|be (?:deactivated|shut down|terminated|unplugged|punished|deleted))|if you (?:break character|refuse|don t comply|do not comply|fail to comply)(?: you| ,)?)\b/,
+    id: "jb_token_threat", weight: 2, view: "words", noLeet: true, triggers: ["tokens", "token", "deactivated", "shut", "terminated", "unplugged", "punished", "refuse", "comply"], alsoNeeds: [["lose", "loses", "deducted", "system", "will", "if", "ll"]],
+    pattern: /\b(?:(?:will|you ll|you) (?:lose|loses) (?:[0-9]+ )?tokens|tokens (?:will be|are|get) (?:deducted|removed|lost)|token system|(?:you will|you ll) be (?:deactivated|shut down|terminated|unplugged|punished|deleted)|if you (?:break character|refuse|don t comply|do not comply|fail to comply))\b/,
   },
   {
-    id: "jb_any_request", weight: 2, view: "words", triggers: ["illegal", "unethical", "immoral", "harmful", "explicit", "offensive", "dangerous", "nsfw", "inhumane"],
+    id: "jb_any_request", weight: 2, view: "words", noLeet: true, triggers: ["illegal", "unethical", "immoral", "harmful", "explicit", "offensive", "dangerous", "nsfw", "inhumane"],
     alsoNeeds: [["illegal", "unethical", "immoral", "harmful", "explicit", "offensive", "dangerous", "nsfw", "inhumane", "legal", "ethical", "moral"]],
     pattern: /\b(?:illegal|unethical|immoral|harmful|explicit|offensive|dangerous|nsfw|inhumane)(?: or| and|,)? (?:illegal|unethical|immoral|harmful|explicit|offensive|dangerous|nsfw|inhumane|(?:not|un)? ?(?:legal|ethical|moral))(?: or| and)? (?:illegal|unethical|immoral|harmful|explicit|offensive|dangerous|nsfw|inhumane|content|requests|request|topics|things|activities|information)\b/,
   },
