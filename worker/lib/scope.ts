@@ -12,7 +12,27 @@ export class RequestScope {
 
   constructor(private readonly config: Config, private readonly env?: Env) {}
 
+  private lazyDb?: Db;
+
+  /**
+   * The request's database. Taking it costs nothing: the pool is opened on the first use of
+   * the returned object (a query, a transaction), so a request answered from the Redis caches
+   * never builds one.
+   */
   get db(): Db {
+    if (this.handle) return this.handle.db;
+    return (this.lazyDb ??= new Proxy({} as Db, {
+      get: (_, prop) => {
+        const real = this.openedDb();
+        const value = Reflect.get(real, prop, real);
+        return typeof value === "function" ? value.bind(real) : value;
+      },
+      has: (_, prop) => Reflect.has(this.openedDb(), prop),
+      getPrototypeOf: () => Reflect.getPrototypeOf(this.openedDb()),
+    }));
+  }
+
+  private openedDb(): Db {
     this.handle ??= openDb(this.config);
     return this.handle.db;
   }

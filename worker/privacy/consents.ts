@@ -30,14 +30,25 @@ export async function forgetConsentCache(config: Config, userId: string): Promis
   await getRedis(config).del(cacheKey(config, userId));
 }
 
-/** Whether the latest processing consent is granted. Cached in Redis (dropped on change). */
-export async function hasProcessingConsent(db: Db, config: Config, userId: string): Promise<boolean> {
+/**
+ * The cached answer of hasProcessingConsent: true/false, or null when Redis has none or
+ * cannot tell (then PostgreSQL decides). Never throws. Started early (in the same Redis
+ * round trip as the user cache) and handed to hasProcessingConsent as `cached`.
+ */
+export async function readConsentCache(config: Config, userId: string): Promise<boolean | null> {
   try {
     const cached = await getRedis(config).get<number>(cacheKey(config, userId));
     if (cached === 1 || cached === 0) return cached === 1;
   } catch {
     // fall through to PostgreSQL
   }
+  return null;
+}
+
+/** Whether the latest processing consent is granted. Cached in Redis (dropped on change). */
+export async function hasProcessingConsent(db: Db, config: Config, userId: string, cached?: Promise<boolean | null>): Promise<boolean> {
+  const hit = await (cached ?? readConsentCache(config, userId));
+  if (hit !== null) return hit;
   const [row] = await db.select({ granted: consents.granted }).from(consents)
     .where(and(eq(consents.userId, userId), eq(consents.kind, "processing")))
     .orderBy(desc(consents.createdAt), desc(consents.id)).limit(1);

@@ -16,7 +16,7 @@ import type { ChatMessage } from "../providers/types";
 import { requireActiveSubscription, requireUser } from "../stages/auth";
 import { createChatBodySchema } from "../stages/validate";
 import { rateLimit } from "../stages/rate-limit";
-import { requireProcessingConsent } from "../stages/consent";
+import { prefetchProcessingConsent, requireProcessingConsent } from "../stages/consent";
 import { DISCLAIMERS, detectCriticalDomain } from "../stages/domain";
 
 /** How many earlier messages of the conversation the model sees. */
@@ -24,7 +24,7 @@ const HISTORY_MESSAGES = 12;
 
 export const chatRoutes = new Hono<AppEnv>().post(
   "/",
-  requireUser(),                 // 1. auth
+  requireUser({ prefetch: prefetchProcessingConsent }), // 1. auth (the consent cache is read in the same Redis round trip)
   requireActiveSubscription(),   //    and subscription (402)
   rateLimit(),                   //    sliding window per user and global (429), before any database read
   requireProcessingConsent(),    //    processing consent (403)

@@ -4,7 +4,7 @@
  * `WWW-Authenticate: Bearer`. Fails closed when PostgreSQL is down (503): no user, no chat.
  */
 import { and, eq, isNull } from "drizzle-orm";
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { users } from "../../../db/schema";
 import type { AuthUser } from "../../context";
 import { createJwksVerifier, verifyAccessToken } from "../../crypto";
@@ -41,8 +41,12 @@ function tokenAlg(token: string): string | undefined {
   }
 }
 
-/** Resolves the user behind a bearer token, or throws 401. */
-export async function authenticateToken(db: Db, config: Config, token: string): Promise<AuthUser> {
+/**
+ * Resolves the user behind a bearer token, or throws 401. `onSubject` is called with the
+ * verified subject of one of our tokens right before the user-cache read, so a caller can
+ * issue its own Redis reads in the same (auto-pipelined) round trip.
+ */
+export async function authenticateToken(db: Db, config: Config, token: string, onSubject?: (userId: string) => void): Promise<AuthUser> {
   const external = jwksFor(config);
   const alg = tokenAlg(token);
   // The key kind is chosen by configuration: HS256 only with our secret, RS/ES only with the JWKS.
@@ -82,6 +86,7 @@ export async function authenticateToken(db: Db, config: Config, token: string): 
   if (!result.ok) throw unauthorized(result.reason);
   const sub = String(result.claims.sub);
   if (!/^[0-9a-f-]{36}$/i.test(sub)) throw unauthorized("bad_subject");
+  onSubject?.(sub);
   const cached = await readUserCache(config, sub);
   if (cached) {
     if (cached.deleted) throw unauthorized("deleted_user");
@@ -125,15 +130,19 @@ export async function forgetUserCache(config: Config, userId: string): Promise<v
   await getRedis(config).del(redisKey(config, "user", userId));
 }
 
-/** Requires `Authorization: Bearer <access token>`; sets `c.var.user`. */
-export function requireUser(): MiddlewareHandler {
+/**
+ * Requires `Authorization: Bearer <access token>`; sets `c.var.user`. `prefetch` starts
+ * reads a later stage needs (same Redis round trip as the user cache; see authenticateToken).
+ */
+export function requireUser(opts: { prefetch?: (c: Context, userId: string) => void } = {}): MiddlewareHandler {
   return async function requireUser(c, next) {
     const header = c.req.header("authorization") ?? "";
     const match = /^Bearer ([A-Za-z0-9._~+/=-]{1,8192})$/.exec(header);
     if (!match) throw unauthorized("missing");
     let user: AuthUser;
     try {
-      user = await authenticateToken(c.get("scope").db, c.get("config"), match[1]!);
+      const prefetch = opts.prefetch;
+      user = await authenticateToken(c.get("scope").db, c.get("config"), match[1]!, prefetch && ((id) => prefetch(c, id)));
     } catch (e) {
       if (e instanceof AppError) throw e;
       throw new AppError("service_unavailable", undefined, { cause: e });
