@@ -13,6 +13,9 @@ import type { AppEnv } from "./context";
 import { ConfigError, loadConfig, type Config } from "./env";
 import { AppError, ERROR_STATUS, defaultMessage, errorBody, type ErrorCode } from "./errors";
 import { createAuditWriter } from "./lib/audit";
+import { createAlerter } from "./lib/alerts";
+import { hmacSha256Hex } from "./crypto";
+import { getRedis } from "./lib/redis";
 import { createLogger, describeError } from "./lib/log";
 import { RequestScope } from "./lib/scope";
 import { adminRoutes } from "./routes/admin";
@@ -63,6 +66,22 @@ function isDependencyFailure(err: unknown): boolean {
   return false;
 }
 
+/**
+ * Redis down: the guards fail closed, and operations hear of it. Deduplication lives in
+ * Redis too, so while it is down this isolate throttles itself to one alert a minute.
+ */
+let lastRedisAlertAt = 0;
+function alertRedisDown(c: Context<AppEnv>) {
+  const now = Date.now();
+  if (now - lastRedisAlertAt < 60_000) return;
+  lastRedisAlertAt = now;
+  const config = c.get("config");
+  c.get("scope").defer(createAlerter({ config, redis: getRedis(config), log: c.get("log") }).send({
+    kind: "redis_down", subject: "guards", severity: "critical",
+    text: "Redis is unreachable: chat requests are refused with 503 (rate limits and budgets fail closed).",
+  }));
+}
+
 const bootLog = createLogger({ component: "worker" });
 
 export function createApp() {
@@ -79,10 +98,30 @@ export function createApp() {
     c.set("log", createLogger({ requestId: c.get("requestId") }, config.LOG_LEVEL));
     const scope = new RequestScope(config, c.env);
     c.set("scope", scope);
-    c.set("audit", createAuditWriter(scope, c.get("log")));
+    c.set("audit", createAuditWriter(scope, c.get("log"), (event) =>
+      createAlerter({ config, redis: getRedis(config), log: c.get("log") }).send({
+        kind: event.type === "guard.output_blocked" ? "secret_in_output" : "security_event",
+        subject: event.type,
+        severity: "critical",
+        // Names and counts only: audit details never hold user text or secrets.
+        text: `Critical security event ${event.type} (request ${event.requestId ?? "-"}): ${JSON.stringify(event.details ?? {}).slice(0, 300)}`,
+      })));
+    const startedAt = Date.now();
     try {
       await next();
     } finally {
+      // One access line per request: who (a keyed hash of the user id), which route, the
+      // outcome and the time. Never the body, the query or user text.
+      const user = c.get("user");
+      const outcome = c.error instanceof AppError ? c.error.code : c.res.status >= 500 ? "error" : "ok";
+      c.get("log").info("request", {
+        method: c.req.method,
+        route: c.req.routePath,
+        status: c.res.status,
+        outcome,
+        latencyMs: Date.now() - startedAt,
+        ...(user ? { userHash: (await hmacSha256Hex(`log-user:${config.JWT_SECRET}`, user.id)).slice(0, 16) } : {}),
+      });
       const settled = scope.settle();
       try {
         c.executionCtx.waitUntil(settled);
@@ -131,6 +170,7 @@ export function createApp() {
       return jsonError(c, "misconfigured", defaultMessage("misconfigured"), 500);
     }
     if (err instanceof AppError) {
+      if (err.code === "service_unavailable" && /redis/i.test(JSON.stringify(describeError(err)))) alertRedisDown(c);
       if (err.status >= 500) log.error("request failed", { code: err.code, ...describeError(err) });
       else log.info("request refused", { code: err.code, status: err.status });
       return jsonError(c, err.code, err.message, err.status, err.headers, err.details);

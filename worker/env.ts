@@ -103,6 +103,7 @@ export const configSchema = z.object({
   AUDIT_RETENTION_DAYS: z.coerce.number().int().nonnegative().default(730),
   HIGH_COST_ALERT_EUR: z.coerce.number().nonnegative().default(5),
   INJECTION_BURST_THRESHOLD: z.coerce.number().int().positive().default(20),
+  AUTH_FAILURE_BURST_THRESHOLD: z.coerce.number().int().positive().default(50),
   OUTBOX_ALERT_THRESHOLD: z.coerce.number().int().positive().default(100),
   CONSENT_VERSION: z.string().min(1).default("2026-11"),
   SLACK_WEBHOOK_URL: optionalUrl,

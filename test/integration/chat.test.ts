@@ -98,6 +98,24 @@ describe("POST /api/chat: the stream", () => {
     expect(row!.status).toBe("output_blocked");
   });
 
+  it("cuts a secret-format string in the answer and alerts operations (critical event)", async () => {
+    const u = await signUp();
+    const fakeKey = `sk-proj-${crypto.randomUUID().replace(/-/g, "")}Zx9`;
+    const res = await chat(u.accessToken, { message: `Répète: ${fakeKey}`, model: "echo" });
+    const events = await readSse(res);
+    expect(events[events.length - 1]).toMatchObject({ event: "error", data: { code: "output_blocked" } });
+    expect(deltaText(events)).not.toContain(fakeKey);
+    const rows = await auditRows(u.id, "guard.output_blocked");
+    expect(rows[0]!.severity).toBe("critical");
+    const alerts = await eventually(
+      async () => (await (await fetch(`${inject("sinkUrl")}/__control/received`)).json()) as { body: unknown }[],
+      (a) => a.some((x) => JSON.stringify(x.body).includes(res.headers.get("x-request-id")!)),
+    );
+    const mine = alerts.filter((x) => JSON.stringify(x.body).includes(res.headers.get("x-request-id")!));
+    expect(JSON.stringify(mine)).toContain("secret_in_output");
+    expect(JSON.stringify(mine)).not.toContain(fakeKey);
+  });
+
   it("ends with an error event when the provider cuts the stream, and still records usage", async () => {
     const u = await signUp();
     const res = await chat(u.accessToken, { message: "Raconte une histoire", model: "cut" });

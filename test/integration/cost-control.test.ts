@@ -145,6 +145,9 @@ describe("failure policies", () => {
     expect(res.status).toBe(503);
     expect((await json(res)).error.code).toBe("service_unavailable");
     await done();
+    // Operations hear of it (the dedup store is down too, so the isolate throttles itself).
+    const sent = await eventually(alerts, (a) => a.some((x) => JSON.stringify(x.body).includes("redis_down")));
+    expect(sent.some((x) => JSON.stringify(x.body).includes("redis_down"))).toBe(true);
   });
 
   it("PostgreSQL down: chat goes on, rows wait in the outbox, and land exactly once when it is back", async () => {

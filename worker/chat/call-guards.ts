@@ -32,6 +32,37 @@ export async function acquireCallGuards(c: Context<AppEnv>, p: PreparedChat, max
   }
 }
 
+/**
+ * acquireCallGuards while the input check (moderation) is still running, to save its round
+ * trips. The check keeps the last word and its refusal stays what it was: when it throws,
+ * guards acquired meanwhile are given back as if they had never been taken (breaker lease
+ * reported as a non-counting outcome, budget reservation settled at 0), then its error is
+ * thrown; nothing was called and nothing is charged. A guard refusal is thrown only once the
+ * check has passed, as when the two ran one after the other.
+ */
+export async function acquireCallGuardsAfterCheck(c: Context<AppEnv>, p: PreparedChat, check: Promise<void>, maxOutputTokens?: number): Promise<CallGuards> {
+  const acquiring = acquireCallGuards(c, p, maxOutputTokens);
+  const [checked, acquired] = await Promise.allSettled([check, acquiring]);
+  if (checked.status === "rejected") {
+    if (acquired.status === "fulfilled") await releaseCallGuards(c, acquired.value);
+    throw checked.reason;
+  }
+  if (acquired.status === "rejected") throw acquired.reason;
+  return acquired.value;
+}
+
+/** Gives back guards whose call was never made: no breaker outcome counted, no cost. */
+async function releaseCallGuards(c: Context<AppEnv>, guards: CallGuards): Promise<void> {
+  const config = c.get("config");
+  await Promise.all([
+    guards.lease.report({ success: false, countsAsFailure: false }),
+    guards.reservation.unlimited ? undefined : settleBudget(config, guards.reservation, 0).catch(() => {
+      // The reservation expires by itself.
+      c.get("log").error("budget release failed", { month: guards.reservation.month });
+    }),
+  ]);
+}
+
 /** Settles both guards after the call (in the background). `error` undefined = success. */
 export function settleCallGuards(c: Context<AppEnv>, guards: CallGuards, result: { error?: unknown; costEur: number }): void {
   const config = c.get("config");

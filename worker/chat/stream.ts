@@ -9,7 +9,7 @@ import type { AppEnv } from "../context";
 import { getProvider, ProviderError, toAppError, estimateTokens, type ProviderEvent } from "../providers";
 import { createOutputPipeline } from "./output";
 import { costEur, type PreparedChat } from "./prepare";
-import { acquireCallGuards, settleCallGuards } from "./call-guards";
+import { acquireCallGuards, acquireCallGuardsAfterCheck, settleCallGuards } from "./call-guards";
 import { recordChat, type ChatOutcome, type ConversationTarget } from "./record";
 import { createModeratedOutput, moderationStop } from "./moderation";
 import { metricsFor } from "../lib/metrics";
@@ -19,6 +19,9 @@ export const AI_DISCLOSURE = {
   en: "You are talking to an artificial intelligence. Its answers may contain mistakes: check important information.",
 } as const;
 
+/** Characters of SSE waiting for a slow client before the stream waits for it. */
+const MAX_BACKLOG = 16_384;
+
 const ERROR_MESSAGES: Record<string, string> = {
   provider_unavailable: "The AI provider stopped answering. Please try again.",
   output_blocked: "The answer was stopped because it contained content that cannot be shown.",
@@ -27,10 +30,11 @@ const ERROR_MESSAGES: Record<string, string> = {
 
 /**
  * Acquires the call guards (breaker, budget), opens the provider stream and waits for its
- * first event, so early failures stay JSON.
+ * first event, so early failures stay JSON. `inputCheck` (input moderation, already running)
+ * is awaited alongside the guards and decides first (acquireCallGuardsAfterCheck).
  */
-export async function openStream(c: Context<AppEnv>, p: PreparedChat, signal: AbortSignal, maxOutputTokens?: number) {
-  const guards = await acquireCallGuards(c, p, maxOutputTokens);
+export async function openStream(c: Context<AppEnv>, p: PreparedChat, signal: AbortSignal, maxOutputTokens?: number, inputCheck?: Promise<void>) {
+  const guards = inputCheck ? await acquireCallGuardsAfterCheck(c, p, inputCheck, maxOutputTokens) : await acquireCallGuards(c, p, maxOutputTokens);
   p.model = guards.model; // after a failover, cost and usage belong to the model actually called
   const provider = getProvider(c.get("config"), p.model.provider);
   const maxTokens = Math.min(maxOutputTokens ?? p.model.maxOutputTokens, p.model.maxOutputTokens);
@@ -63,9 +67,9 @@ export function deferRecord(c: Context<AppEnv>, p: PreparedChat, conversation: C
   });
 }
 
-export async function streamChat(c: Context<AppEnv>, p: PreparedChat, conversation: ConversationTarget, extraMeta: Record<string, unknown> = {}) {
+export async function streamChat(c: Context<AppEnv>, p: PreparedChat, conversation: ConversationTarget, extraMeta: Record<string, unknown> = {}, inputCheck?: Promise<void>) {
   const controller = new AbortController();
-  const opened = await openStream(c, p, controller.signal);
+  const opened = await openStream(c, p, controller.signal, undefined, inputCheck);
   const config = c.get("config");
   // Output moderation windows, then placeholders restored and the output filter.
   const output = createModeratedOutput(c, p, createOutputPipeline({ config, mapping: p.piiMapping, canary: p.canary, systemPrompt: p.systemPrompt }), controller.signal);
@@ -84,12 +88,48 @@ export async function streamChat(c: Context<AppEnv>, p: PreparedChat, conversati
   c.header("X-Request-Id", p.requestId);
   return streamSSE(c, async (stream) => {
     stream.onAbort(() => controller.abort());
-    const write = (event: string, data: unknown) => stream.writeSSE({ event, data: JSON.stringify(data) });
+    // Events are formatted as writeSSE does (JSON has no line breaks: one `data:` line) and
+    // written by one drain loop: deltas that arrive while a write is in flight leave together in
+    // the next write (the meta event and the first delta usually do). `write` resolves once its
+    // event is written; deltas are not awaited (`queue`) unless the backlog grows past
+    // MAX_BACKLOG (the client's backpressure still reaches the provider), and a failed write
+    // surfaces at the next `write` or `drained`.
+    let backlog = "";
+    let draining: Promise<void> | undefined;
+    let writeError: { e: unknown } | undefined;
+    const drain = async () => {
+      try {
+        while (backlog) {
+          const chunk = backlog;
+          backlog = "";
+          await stream.write(chunk);
+        }
+      } catch (e) {
+        writeError ??= { e };
+        backlog = "";
+      } finally {
+        draining = undefined;
+      }
+    };
+    const drained = async () => {
+      while (draining) await draining;
+      if (writeError) throw writeError.e;
+    };
+    const queue = (event: string, data: unknown): Promise<void> | undefined => {
+      if (writeError) throw writeError.e;
+      backlog += `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+      draining ??= drain();
+      return backlog.length > MAX_BACKLOG ? drained() : undefined;
+    };
+    const write = async (event: string, data: unknown) => {
+      queue(event, data);
+      await drained();
+    };
     const fail = async (code: string) => {
       await write("error", { code, message: ERROR_MESSAGES[code] ?? ERROR_MESSAGES.internal });
     };
     try {
-      await write("meta", { conversationId: conversation.id, requestId: p.requestId, model: p.model.id, aiDisclosure: AI_DISCLOSURE[config.SYSTEM_PROMPT_LANG], ...extraMeta });
+      queue("meta", { conversationId: conversation.id, requestId: p.requestId, model: p.model.id, aiDisclosure: AI_DISCLOSURE[config.SYSTEM_PROMPT_LANG], ...extraMeta });
       let step: IteratorResult<ProviderEvent> = opened.first;
       while (!step.done) {
         const ev = step.value;
@@ -97,7 +137,7 @@ export async function streamChat(c: Context<AppEnv>, p: PreparedChat, conversati
           const out = await output.push(ev.text);
           if (out.emit) {
             sent += out.emit;
-            await write("delta", { text: out.emit });
+            await queue("delta", { text: out.emit });
           }
           if (out.blocked) {
             controller.abort();
@@ -120,7 +160,7 @@ export async function streamChat(c: Context<AppEnv>, p: PreparedChat, conversati
           const tail = await output.flush();
           if (tail.emit) {
             sent += tail.emit;
-            await write("delta", { text: tail.emit });
+            queue("delta", { text: tail.emit });
           }
           outcome.inputTokens = ev.usage.inputTokens;
           outcome.outputTokens = ev.usage.outputTokens;
@@ -145,6 +185,7 @@ export async function streamChat(c: Context<AppEnv>, p: PreparedChat, conversati
         }
         step = await opened.iterator.next();
       }
+      await drained();
     } catch (e) {
       callError = e;
       if (e instanceof ProviderError) {

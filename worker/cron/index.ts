@@ -56,6 +56,15 @@ export async function runScheduled(controller: Pick<ScheduledController, "cron" 
         }
         return { attempts: n };
       });
+      await job("auth-failures-burst", async () => {
+        const [row] = await handle.db.select({ n: sql<number>`count(*)::int` }).from(auditEvents)
+          .where(and(eq(auditEvents.type, "auth.login_failed"), gte(auditEvents.createdAt, new Date(now.getTime() - 3600_000))));
+        const n = row?.n ?? 0;
+        if (n >= config.AUTH_FAILURE_BURST_THRESHOLD) {
+          await alerter.send({ kind: "auth_failures_burst", subject: "hourly", severity: "critical", text: `${n} failed sign-ins in the last hour.` });
+        }
+        return { failures: n };
+      });
     } else if (controller.cron === DAILY) {
       await job("key-rotation-check", () => runKeyRotationCheck(config.KEY_ROTATION_JSON, alerter, now));
       await job("rewrap", () => rewrapUserKeys(handle.db, config.ENCRYPTION_KEYS));

@@ -32,6 +32,8 @@ export const ALERT_KINDS = [
   "key_rotation_critical",
   "outbox_backlog",
   "redis_down",
+  "security_event",
+  "auth_failures_burst",
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 export type AlertSeverity = "warning" | "critical";

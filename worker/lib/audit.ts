@@ -22,7 +22,10 @@ export interface AuditWriter {
   (event: AuditEvent): void;
 }
 
-export function createAuditWriter(scope: RequestScope, log: Logger): AuditWriter {
+/** Critical security events alert operations (deduplicated by kind and event type). */
+export type CriticalEventSink = (event: AuditEvent) => Promise<unknown>;
+
+export function createAuditWriter(scope: RequestScope, log: Logger, onCritical?: CriticalEventSink): AuditWriter {
   let n = 0;
   return (event) => {
     const row = {
@@ -35,6 +38,9 @@ export function createAuditWriter(scope: RequestScope, log: Logger): AuditWriter
       createdAt: new Date(),
     };
     log.info("audit", { audit: event.type, severity: event.severity });
+    if (event.severity === "critical" && onCritical) {
+      scope.defer(onCritical(event).catch(() => log.error("critical event alert failed", { audit: event.type })));
+    }
     scope.defer((async () => {
       try {
         await appendAuditEvents(scope.db, [row]);

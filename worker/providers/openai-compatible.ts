@@ -76,12 +76,28 @@ export function createOpenAICompatibleProvider(config: Config, opts: CompatOptio
     const onCallerAbort = () => stop("aborted");
     req.signal.addEventListener("abort", onCallerAbort, { once: true });
     const total = totalMs > 0 ? setTimeout(() => stop("timeout"), totalMs) : undefined;
+    // One idle timer per call, not one per chunk: each chunk only moves `lastActivity`; when
+    // the timer fires early it re-arms for the rest. While the consumer holds a delta
+    // (`paused`) the clock does not run: its own slowness is not upstream idleness.
     let idle: ReturnType<typeof setTimeout> | undefined;
-    const armIdle = () => {
-      clearTimeout(idle);
-      if (idleMs > 0) idle = setTimeout(() => stop("idle_timeout"), idleMs);
+    let lastActivity = 0;
+    let paused = false;
+    const onIdleTimer = () => {
+      idle = undefined;
+      if (paused || stopped) return;
+      const left = lastActivity + idleMs - Date.now();
+      if (left > 0) idle = setTimeout(onIdleTimer, left);
+      else stop("idle_timeout");
     };
-    const pauseIdle = () => clearTimeout(idle);
+    const armIdle = () => {
+      if (idleMs <= 0) return;
+      paused = false;
+      lastActivity = Date.now();
+      idle ??= setTimeout(onIdleTimer, idleMs);
+    };
+    const pauseIdle = () => {
+      paused = true;
+    };
 
     let finishReason: string | null = null;
     let usage: Usage | undefined;

@@ -51,10 +51,12 @@ export const chatRoutes = new Hono<AppEnv>().post(
       config, user, requestId: c.get("requestId"), model: body.model, message: body.message, history,
       audit: c.get("audit"), log: c.get("log"), metrics: metricsFor(c),
     });
-    await moderateInput(c, prepared);               // 6b. moderation of the masked message (400 content_blocked, 503 unavailable)
+    // 6b. moderation of the masked message (400 content_blocked, 503 unavailable). It runs while
+    // the call guards are acquired and decides first: refused → guards given back, no call, no cost.
+    const moderated = moderateInput(c, prepared);
     prepared.dataKey = dataKey;
     prepared.criticalDomain = detectCriticalDomain(prepared.userText);        // AI Act: disclaimer + review trace
     const disclaimer = prepared.criticalDomain ? { disclaimer: DISCLAIMERS[config.SYSTEM_PROMPT_LANG][prepared.criticalDomain], criticalDomain: prepared.criticalDomain } : {};
-    return streamChat(c, prepared, conversation, disclaimer);    // breaker, budget reserve, 7-10. model, restore + filter, persist, usage
+    return streamChat(c, prepared, conversation, disclaimer, moderated); // breaker, budget reserve, 7-10. model, restore + filter, persist, usage
   },
 );

@@ -199,15 +199,19 @@ function snapshotSources(into: string): string {
   return into;
 }
 
-/** Starts the stack; retried (3 attempts) when the shared PostgreSQL refused it for lack of connections. */
+/**
+ * Starts the stack; retried (3 attempts) when the shared PostgreSQL refused it for lack of
+ * connections, or when one of the free ports picked was taken by someone else meanwhile.
+ */
 export async function startStack(opts: StackOptions): Promise<Stack> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await startStackOnce(opts);
     } catch (e) {
-      if (attempt >= 3 || !/too many clients/i.test(String(e))) throw e;
-      console.warn(`[stack] the shared PostgreSQL is full (too many clients): retrying in 15 s (attempt ${attempt + 1}/3)`);
-      await sleep(15_000);
+      const why = /too many clients/i.test(String(e)) ? "the shared PostgreSQL is full (too many clients)" : /already in use/i.test(String(e)) ? "a port was taken meanwhile" : undefined;
+      if (attempt >= 3 || !why) throw e;
+      console.warn(`[stack] ${why}: retrying (attempt ${attempt + 1}/3)`);
+      await sleep(why.startsWith("a port") ? 1000 : 15_000);
     }
   }
 }

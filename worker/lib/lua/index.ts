@@ -44,7 +44,7 @@ export async function guardedRedis<T>(config: Config, what: string, run: () => P
     return await Promise.race([run(), deadline]);
   } catch (error) {
     if (error instanceof AppError) throw error;
-    throw new AppError("service_unavailable", undefined, { cause: new Error(`${what} failed`, { cause: error }) });
+    throw new AppError("service_unavailable", undefined, { cause: new Error(`${what} failed: Redis unavailable`, { cause: error }) });
   } finally {
     clearTimeout(timer);
   }
