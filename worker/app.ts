@@ -70,12 +70,12 @@ function isDependencyFailure(err: unknown): boolean {
  * Redis down: the guards fail closed, and operations hear of it. Deduplication lives in
  * Redis too, so while it is down this isolate throttles itself to one alert a minute.
  */
-let lastRedisAlertAt = 0;
+const lastRedisAlertAt = new WeakMap<Config, number>();
 function alertRedisDown(c: Context<AppEnv>) {
   const now = Date.now();
-  if (now - lastRedisAlertAt < 60_000) return;
-  lastRedisAlertAt = now;
   const config = c.get("config");
+  if (now - (lastRedisAlertAt.get(config) ?? 0) < 60_000) return;
+  lastRedisAlertAt.set(config, now);
   c.get("scope").defer(createAlerter({ config, redis: getRedis(config), log: c.get("log") }).send({
     kind: "redis_down", subject: "guards", severity: "critical",
     text: "Redis is unreachable: chat requests are refused with 503 (rate limits and budgets fail closed).",

@@ -488,7 +488,7 @@ export async function pgOutage(ctx: FaultCtx, o: PgOutageOptions): Promise<Scena
     extra: {
       "cut s": ((cutTo - cutFrom) / 1000).toFixed(1),
       "chats during cut": duringCut.length,
-      "usage rows at restore": rowsBeforeFlush,
+      "usage rows when the stream ended": rowsBeforeFlush,
       "message rows": `${msgs.total}/${chatIds.length * 2}`,
       "complete after ms": flushedInMs,
       "cron runs": cronRuns,
@@ -516,10 +516,18 @@ export async function duplicateRequestIdProbe(ctx: FaultCtx): Promise<ScenarioRe
   let found = (await ctx.db.usage([id])).counts.get(id) ?? 0;
   await waitUntil(async () => ((found = (await ctx.db.usage([id])).counts.get(id) ?? 0) >= accepted), { timeoutMs: 5000, intervalMs: 1000 });
   const violations = found === accepted ? [] : [`${name}: ${accepted} chats answered with X-Request-Id ${id} (two users), ${found} usage row(s): ${accepted - found} answered chat(s) unbilled`];
+  // The audit event key is built from the request id too: repeated prompt-injection attempts under one id.
+  const injId = `dup-${randomBytes(6).toString("hex")}`;
+  const inj: ChatResult[] = [];
+  for (let i = 0; i < 3; i++) inj.push(await chat(ctx.stack.url, ctx.users[1]!.token, `${INJECTION} (${i})`, { headers: { "x-request-id": injId }, timeoutMs: 30_000 }));
+  const refused = inj.filter((r) => r.status === 400 && r.code === "prompt_injection").length;
+  let audits = 0;
+  await waitUntil(async () => ((audits = (await ctx.db.audit([injId], "guard.prompt_injection")).counts.get(injId) ?? 0) >= refused), { timeoutMs: 5000, intervalMs: 1000 });
+  if (audits !== refused) violations.push(`${name}: ${refused} prompt-injection attempts refused under X-Request-Id ${injId}, ${audits} audit row(s): ${refused - audits} attempt(s) unaudited`);
   return {
-    name, sent: results.length, accepted, outcomes: countBy(results, outcomeOf),
-    usageExpected: accepted, usageFound: found,
-    extra: { "request ids echoed": [...new Set(results.map((r) => r.requestId))].join(",") },
+    name, sent: results.length + inj.length, accepted, outcomes: countBy([...results, ...inj], outcomeOf),
+    usageExpected: accepted, usageFound: found, auditExpected: refused, auditFound: audits,
+    extra: { "request ids echoed": [...new Set([...results, ...inj].map((r) => r.requestId))].join(",") },
     violations,
   };
 }
