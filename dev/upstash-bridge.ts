@@ -65,7 +65,7 @@ function toArgs(raw: unknown): string[] | null {
 const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 export async function startUpstashBridge(opts: UpstashBridgeOptions): Promise<RunningServer> {
-  const client = createClient({ url: opts.redisUrl, RESP: 2, socket: { reconnectStrategy: (n) => Math.min(n * 100, 1000) } });
+  const client = createClient({ url: opts.redisUrl, RESP: 2, disableOfflineQueue: true, socket: { reconnectStrategy: (n) => Math.min(n * 100, 1000) } });
   client.on("error", () => {}); // reconnects on its own; callers see per-command errors
   await client.connect();
   const shaMap = new Map<string, string>();

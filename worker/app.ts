@@ -87,7 +87,13 @@ const bootLog = createLogger({ component: "worker" });
 export function createApp() {
   const app = new Hono<AppEnv>();
 
-  app.use(requestId({ generator: () => crypto.randomUUID() }));
+  // Always generated here, never taken from the client: request ids are idempotency keys of
+  // usage and audit rows, so a chosen one could dodge billing or hide an audit event.
+  app.use(requestId({ generator: () => crypto.randomUUID(), headerName: "" }));
+  app.use(async (c, next) => {
+    c.header("X-Request-Id", c.get("requestId"));
+    await next();
+  });
   app.use(secureHeaders({
     contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
     crossOriginResourcePolicy: "same-site",

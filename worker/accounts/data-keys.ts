@@ -10,7 +10,7 @@ import { base64Decode, base64Encode, generateDataKey, unwrapDataKey, wrapDataKey
 import type { Config } from "../env";
 import { AppError } from "../errors";
 import type { Db } from "../lib/db";
-import { getRedis, redisKey } from "../lib/redis";
+import { cacheRead, getRedis, redisKey } from "../lib/redis";
 
 const CACHE_SECONDS = 3600;
 
@@ -37,7 +37,7 @@ export async function createUserDataKey(db: Db, config: Config, userId: string):
 
 async function readCached(config: Config, userId: string): Promise<WrappedRecord | null> {
   try {
-    const v = await getRedis(config).get<{ id: string; w: string; iv: string; kek: string }>(cacheKey(config, userId));
+    const v = await cacheRead(config, () => getRedis(config).get<{ id: string; w: string; iv: string; kek: string }>(cacheKey(config, userId)));
     if (!v) return null;
     return { dataKeyId: v.id, wrappedKey: base64Decode(v.w), wrapIv: base64Decode(v.iv), kekId: v.kek };
   } catch {

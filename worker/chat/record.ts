@@ -75,7 +75,15 @@ async function buildItems(scope: RequestScope, config: Config, p: PreparedChat, 
 
 /** conversation null: usage only (OpenAI-compatible surface, failures before any answer). */
 export async function recordChat(scope: RequestScope, config: Config, log: Logger, p: PreparedChat, conversation: ConversationTarget | null, o: ChatOutcome): Promise<void> {
-  const items = await buildItems(scope, config, p, conversation, o);
+  let items: OutboxItem[];
+  try {
+    items = await buildItems(scope, config, p, conversation, o);
+  } catch (e) {
+    // The data key could not be had (Redis copy gone and PostgreSQL down): the messages
+    // cannot be encrypted, but the usage row (billing) must not be lost with them.
+    log.error("messages not stored: no data key", { errorName: e instanceof Error ? e.name : "unknown" });
+    items = await buildItems(scope, config, { ...p, criticalDomain: null }, null, o);
+  }
   try {
     await scope.db.transaction(async (tx) => {
       for (const item of items) {

@@ -23,3 +23,23 @@ export function getRedis(config: Config): Redis {
 }
 
 export const redisKey = (config: Config, ...parts: string[]) => config.REDIS_KEY_PREFIX + parts.join(":");
+
+/**
+ * A cache read that never waits long: Redis copies are optimizations, so a slow or dead
+ * Redis makes the read miss (the caller goes to PostgreSQL) instead of holding the request.
+ */
+export async function cacheRead<T>(config: Config, read: () => Promise<T | null>, timeoutMs = 500): Promise<T | null> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      read(),
+      new Promise<null>((resolve) => {
+        timer = setTimeout(() => resolve(null), Math.min(timeoutMs, config.GUARD_REDIS_TIMEOUT_MS ?? timeoutMs));
+      }),
+    ]);
+  } catch {
+    return null;
+  } finally {
+    clearTimeout(timer);
+  }
+}

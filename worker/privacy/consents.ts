@@ -6,7 +6,7 @@ import { asc, desc, and, eq } from "drizzle-orm";
 import { consents } from "../../db/schema";
 import type { Config } from "../env";
 import type { Db } from "../lib/db";
-import { getRedis, redisKey } from "../lib/redis";
+import { cacheRead, getRedis, redisKey } from "../lib/redis";
 
 export const CONSENT_KINDS = ["terms", "processing"] as const;
 export type ConsentKind = (typeof CONSENT_KINDS)[number];
@@ -37,7 +37,7 @@ export async function forgetConsentCache(config: Config, userId: string): Promis
  */
 export async function readConsentCache(config: Config, userId: string): Promise<boolean | null> {
   try {
-    const cached = await getRedis(config).get<number>(cacheKey(config, userId));
+    const cached = await cacheRead(config, () => getRedis(config).get<number>(cacheKey(config, userId)));
     if (cached === 1 || cached === 0) return cached === 1;
   } catch {
     // fall through to PostgreSQL

@@ -10,7 +10,7 @@ import type { AuthUser } from "../../context";
 import { createJwksVerifier, verifyAccessToken } from "../../crypto";
 import type { Config } from "../../env";
 import { AppError } from "../../errors";
-import { getRedis, redisKey } from "../../lib/redis";
+import { cacheRead, getRedis, redisKey } from "../../lib/redis";
 import type { Tier } from "../../lib/tiers";
 import type { Db } from "../../lib/db";
 
@@ -112,7 +112,7 @@ const USER_CACHE_SECONDS = 300;
 
 async function readUserCache(config: Config, userId: string): Promise<CachedUser | null> {
   try {
-    return await getRedis(config).get<CachedUser>(redisKey(config, "user", userId));
+    return await cacheRead(config, () => getRedis(config).get<CachedUser>(redisKey(config, "user", userId)));
   } catch {
     return null;
   }
