@@ -80,12 +80,9 @@ describe("Redis stopped mid-run (SIGSTOP, then SIGKILL and restart)", () => {
     expect(result.usageFound).toBe(result.usageExpected);
   }, 180_000);
 
-  // KNOWN BUG (remove `.fails` once fixed): while Redis does not answer, requests wait for it
-  // instead of a 503 within GUARD_REDIS_TIMEOUT_MS. The auth stage's profile-cache read
-  // (worker/stages/auth/index.ts readUserCache), the consent cache (worker/privacy/consents.ts)
-  // and the data-key cache (worker/accounts/data-keys.ts) await Redis without a deadline, so the
-  // request never reaches the fail-closed guard; it is served once Redis is back.
-  it.fails("KNOWN BUG: refuses promptly (503 within the guard deadline) while Redis is down", () => {
+  // Cache reads are bounded (worker/lib/redis.ts cacheRead), so while Redis does not answer
+  // the request reaches the fail-closed guard and is refused within GUARD_REDIS_TIMEOUT_MS.
+  it("refuses promptly (503 within the guard deadline) while Redis is down", () => {
     expect(result, "the Redis scenario did not run").toBeDefined();
     expect(result!.violations.filter(deadlineViolation)).toEqual([]);
   });
