@@ -82,6 +82,14 @@ function alertRedisDown(c: Context<AppEnv>) {
   }));
 }
 
+/** The pipeline stage that answers with a given error code, for the access log. */
+const STAGE_OF: Record<string, string> = {
+  unauthorized: "auth", subscription_inactive: "subscription", consent_required: "consent", rate_limited: "rate-limit",
+  invalid_input: "validate", payload_too_large: "body-limit", unsupported_media_type: "content-type",
+  prompt_injection: "injection", content_blocked: "moderation", budget_exceeded: "budget",
+  provider_unavailable: "provider", service_unavailable: "dependency", not_found: "routing", method_not_allowed: "routing",
+};
+
 const bootLog = createLogger({ component: "worker" });
 
 export function createApp() {
@@ -125,6 +133,7 @@ export function createApp() {
         route: c.req.routePath,
         status: c.res.status,
         outcome,
+        stage: STAGE_OF[outcome] ?? (outcome === "ok" ? "done" : "app"),
         latencyMs: Date.now() - startedAt,
         ...(user ? { userHash: (await hmacSha256Hex(`log-user:${config.JWT_SECRET}`, user.id)).slice(0, 16) } : {}),
       });
