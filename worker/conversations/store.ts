@@ -9,6 +9,7 @@ import { decryptField, decryptMessage, encryptField, encryptMessage } from "../c
 import { AppError } from "../errors";
 import type { Db } from "../lib/db";
 import { isUuid } from "../lib/json";
+import { decodeCursor, encodeCursor } from "../lib/cursor";
 import type { DataKey } from "../accounts/data-keys";
 
 export interface StoredMessage {
@@ -66,24 +67,10 @@ export interface ConversationSummary {
   updatedAt: string;
 }
 
-const encodeCursor = (updatedAt: Date, id: string) => btoa(`${updatedAt.toISOString()}|${id}`).replace(/=+$/, "");
-function decodeCursor(cursor: string): { updatedAt: Date; id: string } {
-  try {
-    const [iso, id] = atob(cursor).split("|");
-    const updatedAt = new Date(iso!);
-    // Years outside 1..9999 are valid JS dates that PostgreSQL refuses (a 500): not a cursor of ours.
-    const year = updatedAt.getUTCFullYear();
-    if (Number.isNaN(updatedAt.getTime()) || year < 1 || year > 9999 || !isUuid(id ?? "")) throw new Error();
-    return { updatedAt, id: id! };
-  } catch {
-    throw new AppError("invalid_input", "Invalid cursor.");
-  }
-}
-
 export async function listConversations(db: Db, dk: DataKey, userId: string, opts: { limit: number; cursor?: string }) {
   const after = opts.cursor ? decodeCursor(opts.cursor) : undefined;
   const where = after
-    ? and(eq(conversations.userId, userId), or(lt(conversations.updatedAt, after.updatedAt), and(eq(conversations.updatedAt, after.updatedAt), lt(conversations.id, after.id))))
+    ? and(eq(conversations.userId, userId), or(lt(conversations.updatedAt, after.at), and(eq(conversations.updatedAt, after.at), lt(conversations.id, after.id))))
     : eq(conversations.userId, userId);
   const rows = await db.select().from(conversations).where(where)
     .orderBy(desc(conversations.updatedAt), desc(conversations.id)).limit(opts.limit + 1);

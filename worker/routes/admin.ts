@@ -1,25 +1,17 @@
 /** /api/admin: behind `Authorization: Bearer <ADMIN_TOKEN>`, compared in constant time. */
 import { and, eq, isNull } from "drizzle-orm";
-import { Hono, type MiddlewareHandler } from "hono";
+import { Hono } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../context";
 import { users } from "../../db/schema";
 import { verifyAuditChains } from "../audit/chain";
-import { timingSafeEqual } from "../crypto";
+import { requireBearerToken } from "../lib/bearer";
 import { AppError } from "../errors";
 import { isUuid, readJson } from "../lib/json";
 import { TIERS } from "../lib/tiers";
 import { forgetUserCache } from "../stages/auth";
 
-export function requireAdmin(): MiddlewareHandler<AppEnv> {
-  return async function requireAdmin(c, next) {
-    const presented = (c.req.header("authorization") ?? "").replace(/^Bearer /, "");
-    if (!presented || !timingSafeEqual(presented, c.get("config").ADMIN_TOKEN)) {
-      throw new AppError("unauthorized", "Admin authentication is required.", { headers: { "WWW-Authenticate": 'Bearer realm="unialist-admin"' } });
-    }
-    await next();
-  };
-}
+export const requireAdmin = () => requireBearerToken("requireAdmin", (config) => config.ADMIN_TOKEN, "Admin", "unialist-admin");
 
 const patchSchema = z.strictObject({ tier: z.enum(TIERS).optional(), subscriptionActive: z.boolean().optional() })
   .refine((v) => v.tier !== undefined || v.subscriptionActive !== undefined, "Nothing to change.");

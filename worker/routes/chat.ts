@@ -14,7 +14,7 @@ import { metricsFor } from "../lib/metrics";
 import { modelRegistry } from "../providers/models";
 import type { ChatMessage } from "../providers/types";
 import { requireActiveSubscription, requireUser } from "../stages/auth";
-import { createChatBodySchema } from "../stages/validate";
+import { chatBodySchema } from "../stages/validate";
 import { rateLimit } from "../stages/rate-limit";
 import { prefetchProcessingConsent, requireProcessingConsent } from "../stages/consent";
 import { DISCLAIMERS, detectCriticalDomain } from "../stages/domain";
@@ -32,7 +32,7 @@ export const chatRoutes = new Hono<AppEnv>().post(
     const config = c.get("config");
     const user = c.get("user");
     const { db } = c.get("scope");
-    const body = await readJson(c, createChatBodySchema(modelRegistry(config), config.DEFAULT_MODEL)); // 2. validation
+    const body = await readJson(c, chatBodySchema(modelRegistry(config), config.DEFAULT_MODEL)); // 2. validation
     const dataKey = loadUserDataKey(db, config, user.id);
     dataKey.catch(() => {}); // awaited later; a failure surfaces there
 

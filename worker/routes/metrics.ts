@@ -5,11 +5,10 @@
  * rather than showing counters reset); the gauges from each provider's circuit breaker
  * (a breaker that does not answer in time is left out of this scrape).
  */
-import { Hono, type MiddlewareHandler } from "hono";
+import { Hono } from "hono";
 import type { AppEnv } from "../context";
-import { timingSafeEqual } from "../crypto";
+import { requireBearerToken } from "../lib/bearer";
 import type { BreakerSnapshot, CircuitBreaker } from "../durable/circuit-breaker";
-import { AppError } from "../errors";
 import { describeError, type Logger } from "../lib/log";
 import { guardedRedis } from "../lib/lua";
 import { METRICS_CONTENT_TYPE, readStoredMetrics, renderMetrics, type BreakerGauges } from "../lib/metrics";
@@ -17,15 +16,8 @@ import { PROVIDERS } from "../providers/models";
 
 const BREAKER_TIMEOUT_MS = 1000;
 
-export function requireMetricsToken(): MiddlewareHandler<AppEnv> {
-  return async function requireMetricsToken(c, next) {
-    const presented = (c.req.header("authorization") ?? "").replace(/^Bearer /, "");
-    if (!presented || !timingSafeEqual(presented, c.get("config").METRICS_TOKEN)) {
-      throw new AppError("unauthorized", "Metrics authentication is required.", { headers: { "WWW-Authenticate": 'Bearer realm="unialist-metrics"' } });
-    }
-    await next();
-  };
-}
+export const requireMetricsToken = () =>
+  requireBearerToken("requireMetricsToken", (config) => config.METRICS_TOKEN, "Metrics", "unialist-metrics");
 
 async function readBreakers(namespace: DurableObjectNamespace, log: Logger): Promise<Partial<Record<string, BreakerGauges>>> {
   const ns = namespace as unknown as DurableObjectNamespace<CircuitBreaker>;

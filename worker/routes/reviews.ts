@@ -14,6 +14,7 @@ import { decryptField } from "../crypto";
 import { AppError } from "../errors";
 import { NO_CONTROL_CHARS, NO_NUL, isUuid, readJson } from "../lib/json";
 import { requireAdmin } from "./admin";
+import { decodeCursor, encodeCursor } from "../lib/cursor";
 
 const listQuery = z.object({
   status: z.enum(["pending", "approved", "flagged"]).optional(),
@@ -27,15 +28,6 @@ const decisionSchema = z.strictObject({
   reviewer: z.string().trim().min(1).max(100).regex(NO_CONTROL_CHARS).optional(),
 });
 
-function decodeCursor(cursor: string): { at: Date; id: string } {
-  const [iso, id] = atob(cursor).split("|");
-  const at = new Date(iso ?? "");
-  // Years outside 1..9999 are valid JS dates that PostgreSQL refuses (a 500): not a cursor of ours.
-  const year = at.getUTCFullYear();
-  if (Number.isNaN(at.getTime()) || year < 1 || year > 9999 || !isUuid(id ?? "")) throw new AppError("invalid_input", "Invalid cursor.");
-  return { at, id: id! };
-}
-
 export const reviewRoutes = new Hono<AppEnv>()
   .use(requireAdmin())
   .get("/", async (c) => {
@@ -46,12 +38,7 @@ export const reviewRoutes = new Hono<AppEnv>()
     if (q.data.status) where.push(eq(reviews.status, q.data.status));
     if (q.data.domain) where.push(eq(reviews.domain, q.data.domain));
     if (q.data.cursor) {
-      let after: { at: Date; id: string };
-      try {
-        after = decodeCursor(q.data.cursor);
-      } catch (e) {
-        throw e instanceof AppError ? e : new AppError("invalid_input", "Invalid cursor.");
-      }
+      const after = decodeCursor(q.data.cursor);
       where.push(or(gt(reviews.createdAt, after.at), and(eq(reviews.createdAt, after.at), gt(reviews.id, after.id)))!);
     }
     const rows = await db.select().from(reviews).where(where.length ? and(...where) : undefined)
@@ -74,7 +61,7 @@ export const reviewRoutes = new Hono<AppEnv>()
       };
     }));
     const last = page[page.length - 1];
-    return c.json({ reviews: items, nextCursor: rows.length > q.data.limit && last ? btoa(`${last.createdAt.toISOString()}|${last.id}`) : null });
+    return c.json({ reviews: items, nextCursor: rows.length > q.data.limit && last ? encodeCursor(last.createdAt, last.id) : null });
   })
   .post("/:id", async (c) => {
     const id = c.req.param("id");

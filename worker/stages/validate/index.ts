@@ -22,3 +22,15 @@ export function createChatBodySchema(models: Map<string, ModelConfig>, defaultMo
     model: z.enum(ids).optional(),
   }).transform((b): ChatBody => ({ message: b.message, conversationId: b.conversationId, model: models.get(b.model ?? defaultModel)! }));
 }
+
+const schemas = new WeakMap<Map<string, ModelConfig>, { defaultModel: string; schema: ReturnType<typeof createChatBodySchema> }>();
+
+/** The chat body schema, built once per model registry (i.e. once per isolate and config). */
+export function chatBodySchema(models: Map<string, ModelConfig>, defaultModel: string) {
+  let entry = schemas.get(models);
+  if (!entry || entry.defaultModel !== defaultModel) {
+    entry = { defaultModel, schema: createChatBodySchema(models, defaultModel) };
+    schemas.set(models, entry);
+  }
+  return entry.schema;
+}
