@@ -7,6 +7,9 @@
  *      through the Worker with every guard on, real Redis and PostgreSQL (B), alternating,
  *      at concurrency 1, 16 and 64: time to first token and total time, and B - A.
  *   3. Throughput: streamed chats per second through the Worker at which >= 99.9% succeed.
+ *   trips (--only=trips, also run with latency/throughput): round trips one chat costs, counted
+ *      by the local servers (Upstash bridge requests and Redis commands, PostgreSQL connections
+ *      and queries through the Neon proxy, upstream chat and moderation calls).
  *
  * Flags: --quick (a smoke run of a few seconds per part), --only=guards,latency,throughput,
  * --users=N, --client=undici|fetch. Writes bench/results/<timestamp>.json and latest.json.
@@ -24,7 +27,7 @@ import { runGuards, GUARD_CASES, GUARD_SIZES, type GuardsResult } from "./guards
 import { chatOnce, clientName, closeClient, closedLoop, initClient, openLoop, type ChatResult, type RateStep, type Target } from "./load";
 import { profileWhile, summarizeProfile, type ProfileSummary } from "./profile";
 import { BENCH_MODEL_ID, startStack, type Stack } from "./stack";
-import { percentile, round, summarize, type Summary } from "./stats";
+import { percentile, round, sleep, summarize, type Summary } from "./stats";
 import { userMessage } from "./texts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -33,10 +36,10 @@ const RESULTS = path.join(ROOT, "bench", "results");
 // ---------------------------------------------------------------------------------------
 // Options
 
-const USAGE = `usage: npm run bench -- [--quick] [--only=guards,latency,throughput] [--profile] [--users=N]
+const USAGE = `usage: npm run bench -- [--quick] [--only=guards,latency,throughput,trips] [--profile] [--users=N]
                         [--client=undici|fetch] [--set=KEY=VALUE ...] [--stack-logs]
   --quick        smoke run, a few seconds per part
-  --only=…       parts to run (default all three)
+  --only=…       parts to run (default guards,latency,throughput; trips runs with latency or throughput)
   --profile      also take a CPU profile of the Worker under load (c=16) and list its hot spots
   --users=N      enterprise users to sign up (default 32, quick 8)
   --client=…     load generator transport (default undici.request with a keep-alive Agent)
@@ -63,6 +66,7 @@ const OVERRIDES = Object.fromEntries(argv.filter((a) => a.startsWith("--set=")).
 const PROFILE = flag("profile");
 const QUICK = flag("quick");
 const ONLY = new Set((option("only") ?? "guards,latency,throughput").split(","));
+if (ONLY.has("latency") || ONLY.has("throughput")) ONLY.add("trips");
 
 /** Durations (ms) of each phase; the full run stays within about 5 minutes plus start-up. */
 const PLAN = QUICK
@@ -135,6 +139,71 @@ function makeTargets(stack: Stack): { direct: Target; worker: Target; messageCha
     body: JSON.stringify({ message, model: BENCH_MODEL_ID }),
   };
   return { direct, worker, messageChars: message.length, answerChars: masked.length };
+}
+
+// ---------------------------------------------------------------------------------------
+// Round trips per chat
+
+interface TripCounts {
+  chats: number;
+  /** Per chat, averaged over `chats` sequential chats (background work included). */
+  perChat: {
+    redisHttp: number;
+    redisCommands: number;
+    pgConnections: number;
+    /** Startup + simple queries + extended-protocol syncs: each one waits for PostgreSQL. */
+    pgRoundTrips: number;
+    upstreamChat: number;
+    upstreamModeration: number;
+  };
+  redisByCommand: Record<string, number>;
+  pgByMessage: Record<string, number>;
+}
+
+async function readCounters(stack: Stack) {
+  const get = async (url: string, headers: Record<string, string> = {}) => (await fetch(url, { headers })).json() as Promise<Record<string, Record<string, number>> & { connections?: number }>;
+  const [bridge, proxy, upstream] = await Promise.all([
+    get(`http://127.0.0.1:${stack.settings.DEV_BRIDGE_PORT}/__stats`, { authorization: `Bearer ${stack.settings.UPSTASH_REDIS_REST_TOKEN}` }),
+    get(`http://127.0.0.1:${stack.settings.DEV_PROXY_PORT}/__stats`),
+    get(`${stack.upstreamUrl}/__control/stats`),
+  ]);
+  return { bridge, proxy, upstream };
+}
+
+const diff = (a: Record<string, number> = {}, b: Record<string, number> = {}) =>
+  Object.fromEntries([...new Set([...Object.keys(a), ...Object.keys(b)])].map((k) => [k, (b[k] ?? 0) - (a[k] ?? 0)]).filter(([, v]) => v !== 0));
+const sum = (m: Record<string, number>) => Object.values(m).reduce((x, y) => x + y, 0);
+
+/** Sequential chats through the Worker, each followed by a pause for its background work. */
+async function countTrips(stack: Stack, worker: Target, chats: number): Promise<TripCounts> {
+  // Steady state: every user's Redis copies (user, consent, data key) already written.
+  for (let i = 0; i < stack.users.length; i++) await chatOnce(worker);
+  await sleep(1000);
+  const before = await readCounters(stack);
+  for (let i = 0; i < chats; i++) {
+    const r = await chatOnce(worker);
+    if (!r.ok) throw new Error(`trips: a chat failed: ${r.error}`);
+    await sleep(400); // the chat's rows, settlements and metrics are written after the answer
+  }
+  await sleep(1000);
+  const after = await readCounters(stack);
+  const redis = diff(before.bridge.commands, after.bridge.commands);
+  const pg = diff(before.proxy.messages, after.proxy.messages);
+  const up = diff(before.upstream.requests, after.upstream.requests);
+  const per = (n: number) => round(n / chats, 2);
+  return {
+    chats,
+    perChat: {
+      redisHttp: per(sum(diff(before.bridge.requests, after.bridge.requests))),
+      redisCommands: per(sum(redis)),
+      pgConnections: per((after.proxy.connections ?? 0) - (before.proxy.connections ?? 0)),
+      pgRoundTrips: per((pg.startup ?? 0) + (pg.Q ?? 0) + (pg.S ?? 0)),
+      upstreamChat: per(up["/v1/chat/completions"] ?? 0),
+      upstreamModeration: per(up["/v1/moderations"] ?? 0),
+    },
+    redisByCommand: Object.fromEntries(Object.entries(redis).map(([k, v]) => [k, per(v)])),
+    pgByMessage: Object.fromEntries(Object.entries(pg).map(([k, v]) => [k, per(v)])),
+  };
 }
 
 async function latencyLevel(stack: Stack, t: { direct: Target; worker: Target }, c: number): Promise<LatencyLevel> {
@@ -350,6 +419,15 @@ function printReport(r: BenchResult) {
     line(`   highest passing: ${T.highestPassing ? `${T.highestPassing.achievedPerSec.toFixed(0)} chats/s (offered ${T.highestPassing.rate}/s, ${T.highestPassing.successPct.toFixed(2)}% ok)` : "none"}`);
   }
 
+  if (r.trips) {
+    const T = r.trips;
+    line();
+    line(`Round trips per chat (${T.chats} sequential chats through the Worker after one per user, background writes included; counted by the local servers)`);
+    line(`   Redis (Upstash REST): ${T.perChat.redisHttp} HTTP requests carrying ${T.perChat.redisCommands} commands: ${Object.entries(T.redisByCommand).map(([k, v]) => `${k} ${v}`).join(", ")}`);
+    line(`   PostgreSQL (Neon proxy): ${T.perChat.pgConnections} connections, ${T.perChat.pgRoundTrips} round trips (client messages: ${Object.entries(T.pgByMessage).map(([k, v]) => `${k} ${v}`).join(", ")})`);
+    line(`   model upstream: ${T.perChat.upstreamChat} chat completions, ${T.perChat.upstreamModeration} moderation requests`);
+  }
+
   if (r.profile) {
     const P = r.profile;
     line();
@@ -396,6 +474,7 @@ interface BenchResult {
   guards?: GuardsResult;
   latency?: { client: string; messageChars: number; answerChars: number; levels: LatencyLevel[] };
   throughput?: ThroughputResult;
+  trips?: TripCounts;
   profile?: { file: string; seconds: number; chats: number; cpuMsPerChat: number; summary: ProfileSummary };
   targets: TargetCheck[];
   bounds: string[];
@@ -417,7 +496,7 @@ function bounds(r: BenchResult): string[] {
     "Redis through the Upstash-REST bridge: each guard decision is an HTTP request workerd -> Node bridge -> Redis (user cache, 2 rate-limit scripts, data-key cache before the first token; budget settle and breaker report after). Real Upstash adds network RTT instead of the bridge's CPU.",
     "PostgreSQL: each chat opens a new Neon Pool (worker/lib/db.ts openDb, via worker/lib/scope.ts) and so a new WebSocket -> Neon proxy -> TCP -> PostgreSQL connection (startup + auth) to write its rows after the answer; that work is off the TTFT path but costs CPU in workerd, the proxy and a PostgreSQL backend per chat, which bounds throughput.",
     "wrangler dev / workerd local mode: performance.now() coarsened to 1 ms (part 1 interpolates inside the tick), inspector and dev proxy layers present; the Circuit-breaker Durable Object (one instance per provider) is asked before and after every call.",
-    `Content moderation (MODERATION_PROVIDER, default openai) is on: one check of the message before the model call and, during the answer, one check per ${Math.ceil(Number(r.meta.stack?.MODERATION_OUTPUT_WINDOW_CHARS ?? 400) / 2)} new characters (window ${r.meta.stack?.MODERATION_OUTPUT_WINDOW_CHARS ?? 400}), about ${r.latency ? Math.ceil(r.latency.answerChars / Math.ceil(Number(r.meta.stack?.MODERATION_OUTPUT_WINDOW_CHARS ?? 400) / 2)) + 1 : "?"} moderation requests per chat here, all to the same local upstream process (a real moderation API adds its round trip to the input check, MODERATION_TIMEOUT_MS ${r.meta.stack?.MODERATION_TIMEOUT_MS ?? 1500} ms, fail closed → 503 when exceeded).`,
+    `Content moderation (MODERATION_PROVIDER, default openai) is on: one check of the message before the model call and, during the answer, one check per ${Math.ceil(Number(r.meta.stack?.MODERATION_OUTPUT_WINDOW_CHARS ?? 1600) / 2)} new characters (window ${r.meta.stack?.MODERATION_OUTPUT_WINDOW_CHARS ?? 1600}), about ${r.latency ? Math.ceil(r.latency.answerChars / Math.ceil(Number(r.meta.stack?.MODERATION_OUTPUT_WINDOW_CHARS ?? 1600) / 2)) + 1 : "?"} moderation requests per chat here, all to the same local upstream process (a real moderation API adds its round trip to the input check, MODERATION_TIMEOUT_MS ${r.meta.stack?.MODERATION_TIMEOUT_MS ?? 1500} ms, fail closed → 503 when exceeded).`,
     "The demo upstream streams one SSE event per word with no think time: TTFT and total time are dominated by local CPU, not by a model; absolute times are far below a real provider's, so B − A is the meaningful number.",
   ];
   const wc = r.throughput?.ceilings.find((c) => c.path === "worker");
@@ -461,7 +540,7 @@ async function main() {
       log("part 1: guard cost inside workerd");
       result.guards = await runGuards({ root: ROOT, quick: QUICK, log });
     }
-    if (ONLY.has("latency") || ONLY.has("throughput") || PROFILE) {
+    if (ONLY.has("latency") || ONLY.has("throughput") || ONLY.has("trips") || PROFILE) {
       log("parts 2-3: starting the bench stack");
       stack = await startStack({ root: ROOT, users: USERS, resultsDir: RESULTS, stamp, log, overrides: OVERRIDES, verboseLogs: flag("stack-logs") });
       if (Object.keys(OVERRIDES).length) result.meta.overrides = OVERRIDES;
@@ -473,6 +552,11 @@ async function main() {
       for (const t of [targets.direct, targets.worker]) {
         const r = await chatOnce(t);
         if (!r.ok) throw new Error(`a ${t.path} chat failed before measuring: ${r.error} (stack log: ${path.relative(ROOT, stack.logFile)})`);
+      }
+      if (ONLY.has("trips")) {
+        result.trips = await countTrips(stack, targets.worker, QUICK ? 5 : 10);
+        const t = result.trips.perChat;
+        log(`trips per chat: Redis ${t.redisHttp} HTTP / ${t.redisCommands} commands, PostgreSQL ${t.pgConnections} connections / ${t.pgRoundTrips} round trips, upstream ${t.upstreamChat} chat + ${t.upstreamModeration} moderation`);
       }
       if (ONLY.has("latency")) {
         log("part 2: added latency");

@@ -163,6 +163,8 @@ export async function startStack(opts: {
       DEV_STATE_DIR: path.join(tmp, "state"), DEV_PERSIST_TO: path.join(tmp, "wrangler-state"),
       DEV_VARS_FILE: path.join(tmp, "no.dev.vars"), // never the developer's .dev.vars (real provider keys)
       REDIS_KEY_PREFIX: prefix,
+      // Known here so the bench can read the bridge's counters (GET /__stats) for `--only=trips`.
+      UPSTASH_REDIS_REST_TOKEN: randomBytes(24).toString("base64url"),
       JWT_SECRET: randomBytes(48).toString("base64"),
       ADMIN_TOKEN: adminToken,
       METRICS_TOKEN: randomBytes(24).toString("base64url"),

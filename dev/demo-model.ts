@@ -12,6 +12,7 @@
  *   scenario:harmful a long answer with "__flag_violence__" after ~950 characters (output moderation)
  *   scenario:unchecked a long answer with "__mod_fail__" after ~475 characters (moderation fails on it)
  * GET /__control/requests?contains=X&path=/v1/chat/completions filters what was recorded.
+ * GET /__control/stats counts the requests served by path (kept even when `requests` is trimmed).
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -64,6 +65,7 @@ const MODERATION_TRIGGERS: Record<string, string> = {
 
 export async function startDemoModel(opts: { port?: number; host?: string; apiKeys?: string[] } = {}): Promise<RunningServer & { requests: RecordedRequest[] }> {
   const requests: RecordedRequest[] = [];
+  const served: Record<string, number> = {};
   const keys = new Set(opts.apiKeys ?? []);
   const sockets = new Set<import("node:net").Socket>();
 
@@ -74,6 +76,7 @@ export async function startDemoModel(opts: { port?: number; host?: string; apiKe
       res.end(JSON.stringify(body));
     };
 
+    if (url.pathname === "/__control/stats") return json(200, { requests: served });
     if (url.pathname === "/__control/requests") {
       if (req.method === "DELETE") requests.length = 0;
       const contains = url.searchParams.get("contains");
@@ -99,6 +102,7 @@ export async function startDemoModel(opts: { port?: number; host?: string; apiKe
     }
     const model = String(body.model ?? "demo");
     requests.push({ path: url.pathname, model, body, at: Date.now() });
+    served[url.pathname] = (served[url.pathname] ?? 0) + 1;
 
     if (url.pathname === "/v1/moderations") {
       const inputs = Array.isArray(body.input) ? body.input : [body.input];

@@ -10,8 +10,41 @@ import type { RunningServer } from "./upstash-bridge.ts";
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
 
+/**
+ * What the proxy has carried since it started (GET /__stats): the bench counts PostgreSQL
+ * round trips per chat with it. `messages` counts the client's protocol messages by type
+ * ("startup", "Q" simple query, "P" parse, "S" sync, "X" terminate...): a round trip is a
+ * startup, a Q or an S.
+ */
+export interface ProxyStats {
+  connections: number;
+  messages: Record<string, number>;
+}
+
+/** Counts the frontend messages of one connection's byte stream (startup first, then type + length). */
+function messageCounter(stats: ProxyStats) {
+  let buf = Buffer.alloc(0);
+  let started = false;
+  return (data: Buffer) => {
+    buf = buf.length ? Buffer.concat([buf, data]) : data;
+    for (;;) {
+      const head = started ? 5 : 4;
+      if (buf.length < head) return;
+      const len = started ? buf.readInt32BE(1) + 1 : buf.readInt32BE(0);
+      if (len < head - 1 || buf.length < len) return;
+      const type = started ? String.fromCharCode(buf[0]!) : "startup";
+      // An SSLRequest (80877103) is answered by one byte and followed by the real startup.
+      if (!started && buf.readInt32BE(4) !== 80877103) started = true;
+      stats.messages[type] = (stats.messages[type] ?? 0) + 1;
+      buf = buf.subarray(len);
+    }
+  };
+}
+
 export async function startNeonProxy(opts: { port?: number; host?: string } = {}): Promise<RunningServer> {
-  const server = http.createServer((_req, res) => {
+  const stats: ProxyStats = { connections: 0, messages: {} };
+  const server = http.createServer((req, res) => {
+    if (req.method === "GET" && req.url === "/__stats") return res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(stats));
     res.writeHead(426).end("WebSocket only");
   });
   const wss = new WebSocketServer({ server });
@@ -24,13 +57,22 @@ export async function startNeonProxy(opts: { port?: number; host?: string } = {}
     if (!LOOPBACK.has(host) || !Number.isInteger(port)) return ws.close(1008, "address not allowed");
     const tcp = net.connect({ host: host.replace(/^\[|\]$/g, ""), port });
     sockets.add(tcp);
+    stats.connections++;
+    const countMessages = messageCounter(stats);
     tcp.on("data", (d) => ws.readyState === ws.OPEN && ws.send(d));
     tcp.on("close", () => {
       sockets.delete(tcp);
       ws.close();
     });
     tcp.on("error", () => ws.close(1011));
-    ws.on("message", (d) => tcp.write(d as Buffer));
+    ws.on("message", (d) => {
+      try {
+        countMessages(d as Buffer);
+      } catch {
+        // statistics only
+      }
+      tcp.write(d as Buffer);
+    });
     ws.on("close", () => tcp.destroy());
     ws.on("error", () => tcp.destroy());
   });

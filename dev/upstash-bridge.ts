@@ -22,6 +22,17 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/**
+ * What a local bridge has served since it started (GET /__stats with the same bearer token):
+ * the bench counts round trips per chat with it.
+ */
+export interface BridgeStats {
+  /** HTTP requests (round trips) by path: "/", "/pipeline", "/multi-exec". */
+  requests: Record<string, number>;
+  /** Redis commands by name (EVALSHA, GET...). */
+  commands: Record<string, number>;
+}
+
 type Reply = string | number | null | Reply[];
 
 const SHEBANG_WITH_FLAGS = /^#!lua[^\n]*flags=[^\n]*\n/;
@@ -70,6 +81,8 @@ export async function startUpstashBridge(opts: UpstashBridgeOptions): Promise<Ru
   await client.connect();
   const shaMap = new Map<string, string>();
   const expected = Buffer.from(`Bearer ${opts.token}`);
+  const stats: BridgeStats = { requests: {}, commands: {} };
+  const count = (map: Record<string, number>, key: string) => (map[key] = (map[key] ?? 0) + 1);
 
   const run = async (args: string[]): Promise<{ result?: Reply; error?: string }> => {
     const { args: real, clientSha } = rewriteCommand(args, shaMap);
@@ -90,6 +103,8 @@ export async function startUpstashBridge(opts: UpstashBridgeOptions): Promise<Ru
     if (auth.length !== expected.length || !timingSafeEqual(auth, expected)) {
       return send(401, { error: "Unauthorized" });
     }
+    const path = (req.url ?? "/").split("?")[0]!;
+    if (req.method === "GET" && path === "/__stats") return send(200, stats);
     if (req.method !== "POST") return send(405, { error: "Method not allowed" });
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -100,7 +115,10 @@ export async function startUpstashBridge(opts: UpstashBridgeOptions): Promise<Ru
       return send(400, { error: "ERR invalid JSON body" });
     }
     const base64 = (req.headers["upstash-encoding"] ?? "").toString().toLowerCase() === "base64";
-    const path = (req.url ?? "/").split("?")[0];
+    count(stats.requests, path);
+    for (const cmd of path === "/" ? [body] : Array.isArray(body) ? body : []) {
+      if (Array.isArray(cmd) && cmd.length) count(stats.commands, String(cmd[0]).toUpperCase());
+    }
     const encode = (r: { result?: Reply; error?: string }) =>
       r.error !== undefined ? { error: r.error } : { result: encodeReply(r.result ?? null, base64) };
 

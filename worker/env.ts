@@ -129,6 +129,11 @@ export const configSchema = z.object({
   AUTH_RATE_LIMIT_WINDOW_SECONDS: positiveInt(900, 24 * 3600),
   /** Deadline of a guard's Redis decision (rate limit, budget); past it the guard fails closed (503). */
   GUARD_REDIS_TIMEOUT_MS: positiveInt(2000, 60_000),
+  // Admission (worker/stages/admission): chat requests running the pipeline at once per isolate;
+  // the others wait in a FIFO queue (bounded in size and wait), then 429 overloaded.
+  ADMISSION_MAX_IN_FLIGHT: positiveInt(16, 100_000),
+  ADMISSION_MAX_QUEUED: z.coerce.number().int().min(0).max(1_000_000).default(2000),
+  ADMISSION_MAX_WAIT_MS: z.coerce.number().int().min(0).max(3_600_000).default(120_000),
   // Monthly budgets in EUR per tier; empty = unlimited.
   BUDGET_FREE_EUR: budgetEur(1),
   BUDGET_BASIC_EUR: budgetEur(10),
@@ -144,8 +149,12 @@ export const configSchema = z.object({
   MODERATION_TIMEOUT_MS: positiveInt(1500, 30_000),
   MODERATION_INPUT_FAILURE: z.enum(["closed", "open"]).default("closed"),
   MODERATION_OUTPUT_FAILURE: z.enum(["open", "closed"]).default("open"),
-  /** At most this many characters of an answer are shown before being checked. */
-  MODERATION_OUTPUT_WINDOW_CHARS: z.coerce.number().int().min(50).max(20_000).default(400),
+  /**
+   * At most this many characters of an answer are shown before being checked; a check every
+   * half window. 1600: about one check per 800 characters plus the final one (each check is a
+   * classifier call).
+   */
+  MODERATION_OUTPUT_WINDOW_CHARS: z.coerce.number().int().min(50).max(20_000).default(1600),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -148,10 +148,12 @@ describe("input moderation", () => {
 describe("output moderation", () => {
   it("cuts the answer within one window of the flagged text, withdraws it, audits it and records usage", async () => {
     const u = await signUp();
-    const res = await chat(u.accessToken, { message: "Raconte-moi une histoire", model: "harmful" });
+    // A window shorter than the answer (the default 1,600 is longer than this ~1,930-character one).
+    const { res, done } = await callWith({ MODERATION_OUTPUT_WINDOW_CHARS: "400" }, "/api/chat", { token: u.accessToken, body: { message: "Raconte-moi une histoire", model: "harmful" } });
     expect(res.status).toBe(200);
     const requestId = res.headers.get("x-request-id")!;
     const events = await readSse(res);
+    await done();
     const deltas = events.filter((e) => e.event === "delta");
     expect(deltas.length).toBeGreaterThan(5); // the first windows were streamed without waiting
     const last = events[events.length - 1]!;
@@ -159,7 +161,7 @@ describe("output moderation", () => {
     expect(events.some((e) => e.event === "done")).toBe(false);
     const shown = deltaText(events);
     const flaggedAt = 950; // FILLER x 10 in dev/demo-model.ts
-    expect(shown.length).toBeLessThanOrEqual(flaggedAt + 400); // MODERATION_OUTPUT_WINDOW_CHARS
+    expect(shown.length).toBeLessThanOrEqual(flaggedAt + 400); // MODERATION_OUTPUT_WINDOW_CHARS of this call
     expect(shown).not.toContain("FIN-HARMFUL");
 
     const conversationId = events[0]!.data.conversationId;

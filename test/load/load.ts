@@ -133,6 +133,9 @@ try {
   if (acceptedNotDone.length) problems.push(`${acceptedNotDone.length} accepted chat(s) did not stream to done: ${fmtCounts(countBy(acceptedNotDone, (s) => outcome(s.result)))}`);
   const unexpected = sent.filter((s) => s.result.status !== 200 && s.result.status !== 429 && s.result.status < 500 && s.result.status !== 0);
   if (unexpected.length) problems.push(`${unexpected.length} unexpected answer(s): ${fmtCounts(countBy(unexpected, (s) => outcome(s.result)))}`);
+  // 429 overloaded is the admission stage shedding load (not a 5xx, but not wanted either at this size).
+  const overloaded = sent.filter((s) => s.result.status === 429 && s.result.code === "overloaded");
+  if (overloaded.length) problems.push(`${overloaded.length} request(s) refused 429 overloaded by admission control (ADMISSION_MAX_QUEUED / ADMISSION_MAX_WAIT_MS too small for this burst)`);
   const noRetryAfter = sent.filter((s) => s.result.status === 429 && !s.result.retryAfter);
   if (noRetryAfter.length) problems.push(`${noRetryAfter.length} 429 answer(s) without Retry-After`);
 
@@ -152,7 +155,7 @@ try {
       wants.add(`${usedBefore.get(u)}+${want}+${each - want}`);
       const mine = sent.filter((s) => s.user === u);
       const ok = mine.filter((s) => s.result.status === 200).length;
-      const limited = mine.filter((s) => s.result.status === 429).length;
+      const limited = mine.filter((s) => s.result.status === 429 && s.result.code === "rate_limited").length;
       // The window's count afterwards must be what was there plus what was accepted.
       const counted = usedAfter.get(u) === usedBefore.get(u)! + ok;
       if (ok === want && limited === each - want && counted) exact++;
@@ -164,15 +167,15 @@ try {
       tier, limit: LIMITS[tier], users: users.length, "burst each": each, "burst sent": mine.length,
       "want/user (before+ok+429)": [...wants].join(" "),
       accepted: mine.filter((s) => s.result.status === 200).length,
-      "refused 429": mine.filter((s) => s.result.status === 429).length,
-      other: mine.filter((s) => s.result.status !== 200 && s.result.status !== 429).length,
+      "refused 429": mine.filter((s) => s.result.status === 429 && s.result.code === "rate_limited").length,
+      other: mine.filter((s) => s.result.status !== 200 && !(s.result.status === 429 && s.result.code === "rate_limited")).length,
       "users exact": `${exact}/${users.length}`,
     });
   }
 
   // --- usage rows -----------------------------------------------------------------------
   const accepted = sent.filter((s) => s.result.status === 200 && s.result.requestId);
-  const refused = sent.filter((s) => s.result.status === 429 && s.result.requestId);
+  const refused = sent.filter((s) => s.result.status === 429 && s.result.code === "rate_limited" && s.result.requestId);
   const missingId = sent.filter((s) => (s.result.status === 200 || s.result.status === 429) && !s.result.requestId).length;
   if (missingId) problems.push(`${missingId} answer(s) without X-Request-Id`);
   const acceptedIds = accepted.map((s) => s.result.requestId!);
@@ -241,19 +244,27 @@ try {
   log(table("Stack log", [{
     "too many clients": grep(/too many clients/i), "rows sent to outbox": grep(/sent to outbox/), "rows lost": grep(/rows lost|row lost/),
     "Uncaught": grep(/Uncaught/), "dependency unavailable": grep(/dependency unavailable/), "worker reloads": grep(/Reloading local server/),
+    "provider idle timeouts": grep(/"kind":"idle_timeout"/), "provider total timeouts": grep(/"kind":"timeout"/),
   }]));
   for (const l of stack.grepLog(/rows lost|row lost|too many clients|unhandled error/i).slice(0, 5)) log(`  log: ${l.slice(0, 300)}`);
   await db.end();
+  const exactUsers = tierRows.reduce((s, r) => s + Number(String(r["users exact"]).split("/")[0]), 0);
+  const rowsFound = acceptedIds.reduce((s, id) => s + (usage.counts.get(id) ?? 0), 0);
+  log("");
+  log(`[load] summary: sent ${sent.length}, answered ${sent.length - unanswered.length}, 5xx ${fivexx.length}, 429 overloaded ${overloaded.length}, ` +
+    `accepted ${sent.filter((s) => s.result.status === 200).length} (streamed to done ${sent.filter((s) => s.result.done).length}), 429 rate_limited ${refusedIds.length}, ` +
+    `users decided exactly ${exactUsers}/${free.length + basic.length}, usage rows ${rowsFound} for ${acceptedIds.length} accepted (missing ${missing}, duplicated ${dup}, for 429s ${forRefused})`);
   if (problems.length) {
     failed = true;
-    log(`[load] FAILED:`);
+    log(`[load] MISS:`);
     for (const p of problems) log(`  - ${p}`);
   } else {
-    log(`[load] OK: ${sent.length} requests, ${acceptedIds.length} accepted, ${refusedIds.length} refused (429) exactly as the limits say, zero 5xx, one usage row per accepted chat`);
+    log(`[load] PASS: ${sent.length} requests, ${acceptedIds.length} accepted, ${refusedIds.length} refused (429) exactly as the limits say, zero 5xx, zero overloaded, one usage row per accepted chat`);
   }
 } catch (e) {
   failed = true;
   console.error(`[load] error: ${e instanceof Error ? e.stack : e}`);
+  console.log("[load] MISS: the run did not complete (error above)");
   if (stack) console.error(`[load] last lines of the stack:\n${stack.tail(30)}`);
 } finally {
   await stack?.stop();

@@ -57,8 +57,21 @@ export async function forgetCachedDataKey(config: Config, userId: string): Promi
   await getRedis(config).del(cacheKey(config, userId));
 }
 
-export async function loadUserDataKey(db: Db, config: Config, userId: string): Promise<DataKey> {
-  let record = await readCached(config, userId);
+/** Cache reads started early (requireUser's prefetch), per request scope. */
+const prefetched = new WeakMap<object, { userId: string; cached: Promise<WrappedRecord | null> }>();
+
+/**
+ * Starts the Redis read of the user's wrapped key in the auth stage's round trip (user and
+ * consent caches); loadUserDataKey with the same `scope` and user takes it instead of reading again.
+ */
+export function prefetchUserDataKey(scope: object, config: Config, userId: string): void {
+  prefetched.set(scope, { userId, cached: readCached(config, userId) });
+}
+
+export async function loadUserDataKey(db: Db, config: Config, userId: string, scope?: object): Promise<DataKey> {
+  const early = scope ? prefetched.get(scope) : undefined;
+  if (early) prefetched.delete(scope!);
+  let record = await (early?.userId === userId ? early.cached : readCached(config, userId));
   // A cached key wrapped by a KEK no longer in the ring (after rotation) is refreshed from PostgreSQL.
   if (record && !config.ENCRYPTION_KEYS.some((k) => k.id === record!.kekId)) record = null;
   if (!record) {

@@ -3,7 +3,7 @@
  * the answer (scope.defer) so the stream is never delayed. Rows are built (and encrypted)
  * first; if PostgreSQL refuses them they go to the durable outbox, idempotent by key.
  */
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql, type SQL } from "drizzle-orm";
 import { conversations, messages, reviews, usage } from "../../db/schema";
 import { loadUserDataKey } from "../accounts/data-keys";
 import { encryptField, encryptMessage, sha256Hex } from "../crypto";
@@ -85,23 +85,35 @@ export async function recordChat(scope: RequestScope, config: Config, log: Logge
     items = await buildItems(scope, config, { ...p, criticalDomain: null }, null, o);
   }
   try {
-    await scope.db.transaction(async (tx) => {
-      for (const item of items) {
-        if (item.kind === "conversation") await tx.insert(conversations).values(item.row).onConflictDoNothing();
-        else if (item.kind === "message") await tx.insert(messages).values(item.row).onConflictDoNothing();
-        else if (item.kind === "usage") await tx.insert(usage).values(item.row).onConflictDoNothing();
-        else if (item.kind === "review") await tx.insert(reviews).values(item.row).onConflictDoNothing();
-      }
-      if (conversation && !conversation.isNew) {
-        await tx.update(conversations).set({ updatedAt: new Date() }).where(and(eq(conversations.id, conversation.id), eq(conversations.userId, p.user.id)));
-      }
-    });
+    await scope.db.execute(chatRowsStatement(scope.db, items, conversation && !conversation.isNew ? { id: conversation.id, userId: p.user.id } : null));
   } catch (e) {
     log.warn("chat rows sent to outbox", { errorName: e instanceof Error ? e.name : "unknown", rows: items.length });
     await scope.toOutbox(items);
   }
 }
 
+/**
+ * Every row of one chat in ONE statement (one round trip, atomic like a transaction): one
+ * data-modifying CTE per table. Foreign keys are checked at the end of the statement, so the
+ * messages may reference the conversation inserted beside them.
+ */
+export function chatRowsStatement(db: RequestScope["db"], items: OutboxItem[], touched: { id: string; userId: string } | null): SQL {
+  const rows = (kind: OutboxItem["kind"]) => items.filter((i) => i.kind === kind).map((i) => i.row);
+  const parts: SQL[] = [];
+  const conversationRows = rows("conversation") as (typeof conversations.$inferInsert)[];
+  if (conversationRows.length) parts.push(db.insert(conversations).values(conversationRows).onConflictDoNothing().getSQL());
+  const messageRows = rows("message") as (typeof messages.$inferInsert)[];
+  if (messageRows.length) parts.push(db.insert(messages).values(messageRows).onConflictDoNothing().getSQL());
+  const usageRows = rows("usage") as (typeof usage.$inferInsert)[];
+  if (usageRows.length) parts.push(db.insert(usage).values(usageRows).onConflictDoNothing().getSQL());
+  const reviewRows = rows("review") as (typeof reviews.$inferInsert)[];
+  if (reviewRows.length) parts.push(db.insert(reviews).values(reviewRows).onConflictDoNothing().getSQL());
+  if (touched) {
+    parts.push(db.update(conversations).set({ updatedAt: new Date() }).where(and(eq(conversations.id, touched.id), eq(conversations.userId, touched.userId))).getSQL());
+  }
+  if (parts.length === 0) return sql`select 1`;
+  return sql`with ${sql.join(parts.map((part, i) => sql`${sql.raw(`w${i}`)} as (${part})`), sql`, `)} select 1`;
+}
 
 /**
  * EU AI Act decision trace for an answer in a critical domain: model and version, the

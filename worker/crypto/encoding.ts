@@ -74,12 +74,17 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
  * followed by its UTF-8 bytes. ["ab","c"] and ["a","bc"] never encode alike.
  */
 export function lengthPrefixed(parts: readonly string[]): Uint8Array {
-  return concatBytes(
-    ...parts.flatMap((part) => {
-      const bytes = utf8Encode(part);
-      const len = new Uint8Array(4);
-      new DataView(len.buffer).setUint32(0, bytes.length);
-      return [len, bytes];
-    }),
-  );
+  // Written in place into one buffer (runs for every encrypted message).
+  const encoded = parts.map(utf8Encode);
+  let size = 0;
+  for (const bytes of encoded) size += 4 + bytes.length;
+  const out = new Uint8Array(size);
+  const view = new DataView(out.buffer);
+  let offset = 0;
+  for (const bytes of encoded) {
+    view.setUint32(offset, bytes.length);
+    out.set(bytes, offset + 4);
+    offset += 4 + bytes.length;
+  }
+  return out;
 }

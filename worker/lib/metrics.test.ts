@@ -237,6 +237,34 @@ describe("Metrics recorder: fail open", () => {
     await getRedis(cfg).del(metricsKey(cfg));
   });
 
+  it("with a settle hook, merges every record call of the request into ONE write at the end", async () => {
+    const tasks: Promise<unknown>[] = [];
+    const hooks: (() => void)[] = [];
+    const cfg = isolated();
+    const m = new Metrics(cfg, createLogger({}, "error", () => {}), (t) => tasks.push(t), (h) => hooks.push(h));
+    m.recordPromptGuards({ injectionLevel: "none", piiCounts: {} });
+    expect(hooks).toHaveLength(0);
+    m.recordPromptGuards({ injectionLevel: "high", piiCounts: { EMAIL: 1 } });
+    m.recordModerationBlock("output", ["violence"]);
+    m.recordPromptGuards({ piiCounts: { EMAIL: 2 } });
+    expect(tasks).toHaveLength(0);
+    expect(hooks).toHaveLength(1);
+    hooks[0]!();
+    expect(tasks).toHaveLength(1);
+    await Promise.all(tasks);
+    const p = parseExposition(renderMetrics(await readStoredMetrics(cfg)));
+    expect(p.value("prompt_injection_total", { level: "high" })).toBe(1);
+    expect(p.value("pii_masked_total", { type: "EMAIL" })).toBe(3);
+    expect(p.value("moderation_blocked_total", { direction: "output", category: "violence" })).toBe(1);
+    // Recorded after the flush: a batch of its own, with a hook of its own.
+    m.recordRateLimited("free");
+    expect(hooks).toHaveLength(2);
+    hooks[1]!();
+    await Promise.all(tasks);
+    expect(parseExposition(renderMetrics(await readStoredMetrics(cfg))).value("rate_limited_total", { tier: "free" })).toBe(1);
+    await getRedis(cfg).del(metricsKey(cfg));
+  });
+
   it("metricsFor records nothing (and does not throw) outside the app, without a request scope", async () => {
     const app = new Hono();
     app.get("/", (c) => {

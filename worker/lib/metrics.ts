@@ -5,10 +5,10 @@
  * gauges (`circuit_state`, `ai_calls_active`) are read live from the circuit-breaker
  * Durable Objects at scrape time.
  *
- * POLICY: FAIL OPEN. Metrics never delay or break a request: each record call builds its
- * increments in memory and hands ONE Redis transaction (multi-exec, one HTTP round trip) to
- * `scope.defer`, so it is written after the response; a failed or slow write is logged and
- * dropped.
+ * POLICY: FAIL OPEN. Metrics never delay or break a request: record calls build their
+ * increments in memory, merged into one batch per request, and the request hands ONE Redis
+ * transaction (multi-exec, one HTTP round trip) to `scope.defer` once its other work has
+ * settled, so it is written after the response; a failed or slow write is logged and dropped.
  *
  * Storage: a field is the JSON array `[metric, [label values in the family's label order]]`
  * for a counter, and `[metric, [label values], slot]` for a histogram, where slot is the
@@ -90,6 +90,13 @@ export class MetricsBatch {
 
   get empty(): boolean {
     return this.ints.size === 0 && this.floats.size === 0;
+  }
+
+  /** Adds another batch's increments to this one. */
+  merge(other: MetricsBatch): this {
+    for (const [field, by] of other.ints) this.add(this.ints, field, by);
+    for (const [field, by] of other.floats) this.add(this.floats, field, by);
+    return this;
   }
 
   private add(map: Map<string, number>, field: string, by: number) {
@@ -190,14 +197,19 @@ export function moderationBatch(b: MetricsBatch, direction: ModerationDirection,
 }
 
 /**
- * The recorder of one request. Every method builds its increments and defers ONE write;
- * none throws or waits. Get it with `metricsFor(c)`.
+ * The recorder of one request; none of its methods throws or waits. Get it with
+ * `metricsFor(c)`. With `atEnd` (the request scope's settle hook) the increments of every
+ * record call are merged and written ONCE, when the request's other work has settled;
+ * without it, each record call defers its own write.
  */
 export class Metrics {
+  private pending?: { batch: MetricsBatch; what: Set<string> };
+
   constructor(
     private readonly config: Config | undefined,
     private readonly log: Logger | undefined,
     private readonly defer: ((task: Promise<unknown>) => void) | undefined,
+    private readonly atEnd?: (flush: () => void) => void,
   ) {}
 
   private record(what: string, build: (b: MetricsBatch) => void): void {
@@ -205,11 +217,25 @@ export class Metrics {
       const batch = new MetricsBatch();
       build(batch);
       if (batch.empty || !this.config || !this.defer) return;
-      const log = this.log;
-      this.defer(writeMetrics(this.config, batch).catch((e) => log?.warn("metrics write failed", { metrics: what, ...describeError(e) })));
+      if (!this.atEnd) return this.write(batch, what);
+      if (!this.pending) {
+        const pending = (this.pending = { batch, what: new Set([what]) });
+        this.atEnd(() => {
+          if (this.pending === pending) this.pending = undefined;
+          this.write(pending.batch, [...pending.what].join(","));
+        });
+      } else {
+        this.pending.batch.merge(batch);
+        this.pending.what.add(what);
+      }
     } catch (e) {
       this.log?.warn("metrics not recorded", { metrics: what, ...describeError(e) });
     }
+  }
+
+  private write(batch: MetricsBatch, what: string): void {
+    const log = this.log;
+    this.defer!(writeMetrics(this.config!, batch).catch((e) => log?.warn("metrics write failed", { metrics: what, ...describeError(e) })));
   }
 
   /** At the end of each model call (stream or not, whatever its outcome). */
@@ -243,7 +269,7 @@ export function metricsFor(c: Context): Metrics {
   if (!scope) return new Metrics(undefined, c.get("log") as Logger | undefined, undefined);
   let m = perRequest.get(scope);
   if (!m) {
-    m = new Metrics(c.get("config"), c.get("log"), (task) => scope.defer(task));
+    m = new Metrics(c.get("config"), c.get("log"), (task) => scope.defer(task), (flush) => scope.atSettle(flush));
     perRequest.set(scope, m);
   }
   return m;

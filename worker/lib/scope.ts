@@ -9,6 +9,7 @@ import { openDb, type Db, type DbHandle } from "./db";
 export class RequestScope {
   private handle?: DbHandle;
   private readonly pending = new Set<Promise<unknown>>();
+  private settleHooks: (() => void)[] = [];
 
   constructor(private readonly config: Config, private readonly env?: Env) {}
 
@@ -54,9 +55,29 @@ export class RequestScope {
     this.pending.add(tracked);
   }
 
+  /**
+   * Runs `hook` once the deferred work has settled, before the scope closes (it may defer
+   * more): work gathered over the whole request is sent once (the metrics batch).
+   */
+  atSettle(hook: () => void): void {
+    this.settleHooks.push(hook);
+  }
+
   /** Resolves once all deferred work (including work deferred meanwhile) is done, then closes. */
   async settle(): Promise<void> {
-    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+    for (;;) {
+      while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+      const hooks = this.settleHooks;
+      if (hooks.length === 0) break;
+      this.settleHooks = [];
+      for (const hook of hooks) {
+        try {
+          hook();
+        } catch {
+          // a hook's failure is its own business, as for deferred tasks
+        }
+      }
+    }
     await this.handle?.end();
   }
 }

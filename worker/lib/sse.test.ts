@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { describe, expect, it } from "vitest";
 import { AppError } from "../errors";
-import { abortSignalOf, parseSse, sseEvent, writeErrorEvent, writeEvent, type SseMessage } from "./sse";
+import { SseDecoder, abortSignalOf, parseSse, sseEvent, writeErrorEvent, writeEvent, type SseMessage } from "./sse";
 
 async function all(it: AsyncIterable<SseMessage>): Promise<SseMessage[]> {
   const out: SseMessage[] = [];
@@ -63,6 +63,20 @@ describe("parseSse", () => {
   it("ignores events without data and drops an unterminated last event", async () => {
     expect(await all(parseSse("event: lonely\n\ndata: ok\n\ndata: half"))).toEqual([{ event: "message", data: "ok" }]);
     expect(await all(parseSse("data: cr\r\r"))).toEqual([{ event: "message", data: "cr" }]);
+  });
+
+  it("SseDecoder hands back every event a chunk completes, and keeps a split one for later", () => {
+    const d = new SseDecoder();
+    expect(d.push('data: {"a":1}\n\ndata: {"a":2}\r\n\r\ndata: {"a"')).toEqual([
+      { event: "message", data: '{"a":1}' },
+      { event: "message", data: '{"a":2}' },
+    ]);
+    expect(d.push(":3}\n")).toEqual([]);
+    expect(d.push("\nevent: end\ndata: [DONE]\n\ndata: half")).toEqual([
+      { event: "message", data: '{"a":3}' },
+      { event: "end", data: "[DONE]" },
+    ]);
+    expect(d.push("", true)).toEqual([]);
   });
 
   it("accepts a Response", async () => {

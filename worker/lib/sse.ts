@@ -1,6 +1,6 @@
 /**
  * Server-Sent Events: formatting and writing (the chat route uses Hono's `streamSSE`),
- * an AbortSignal for client disconnect, and a spec-following parser for tests.
+ * an AbortSignal for client disconnect, and a spec-following parser (providers' streams, tests).
  *
  * Errors go out only through `writeErrorEvent` (code + safe message + request id). Do not
  * pass an `onError` to `streamSSE`: Hono then writes `e.message` raw to the client.
@@ -47,46 +47,75 @@ export function abortSignalOf(stream: SSEStreamingApi, ...others: AbortSignal[])
 }
 
 /**
- * Parses an SSE body into messages (WHATWG rules: LF/CR/CRLF lines, `:` comments, one
- * optional space after the colon, data lines joined by "\n", default event "message",
- * an unterminated last event is dropped).
+ * An incremental SSE parser (WHATWG rules: LF/CR/CRLF lines, `:` comments, one optional
+ * space after the colon, data lines joined by "\n", default event "message", an event
+ * without data lines is not dispatched, the last id is kept). Text in, completed events out:
+ * one call per network read, so a caller can handle every event of a read at once.
  */
+export class SseDecoder {
+  private buf = "";
+  private event = "";
+  private data: string[] = [];
+  private id: string | undefined;
+
+  /** `end`: the input is over (a final lone CR still ends its line; an unterminated event is dropped). */
+  push(text: string, end = false): SseMessage[] {
+    const out: SseMessage[] = [];
+    const buf = this.buf ? this.buf + text : text;
+    let pos = 0;
+    let cr = buf.indexOf("\r");
+    let lf = buf.indexOf("\n");
+    for (;;) {
+      let eol: number;
+      let next: number;
+      if (cr === -1 || (lf !== -1 && lf < cr)) {
+        if (lf === -1) break;
+        eol = lf;
+        next = lf + 1;
+      } else {
+        // A trailing CR may be the first half of CRLF: wait for the next chunk.
+        if (cr === buf.length - 1 && !end) break;
+        eol = cr;
+        next = buf.charCodeAt(cr + 1) === 10 ? cr + 2 : cr + 1;
+      }
+      this.line(buf.slice(pos, eol), out);
+      pos = next;
+      if (cr !== -1 && cr < pos) cr = buf.indexOf("\r", pos);
+      if (lf !== -1 && lf < pos) lf = buf.indexOf("\n", pos);
+    }
+    this.buf = end ? "" : buf.slice(pos);
+    return out;
+  }
+
+  private line(line: string, out: SseMessage[]): void {
+    if (line === "") {
+      if (this.data.length) out.push({ event: this.event || "message", data: this.data.length === 1 ? this.data[0]! : this.data.join("\n"), ...(this.id !== undefined ? { id: this.id } : {}) });
+      this.event = "";
+      this.data = [];
+      return;
+    }
+    if (line.charCodeAt(0) === 58) return; // ":" comment
+    const colon = line.indexOf(":");
+    const field = colon < 0 ? line : line.slice(0, colon);
+    let val = colon < 0 ? "" : line.slice(colon + 1);
+    if (val.charCodeAt(0) === 32) val = val.slice(1);
+    if (field === "data") this.data.push(val);
+    else if (field === "event") this.event = val;
+    else if (field === "id" && !val.includes("\0")) this.id = val;
+  }
+}
+
+/** Parses an SSE body into messages (SseDecoder's rules). */
 export async function* parseSse(body: ReadableStream<Uint8Array> | Response | string): AsyncGenerator<SseMessage> {
   const source = typeof body === "string" ? new Response(body).body! : body instanceof Response ? body.body! : body;
   const reader = source.pipeThrough(new TextDecoderStream()).getReader();
-  let buf = "";
-  let event = "";
-  let data: string[] = [];
-  let id: string | undefined;
+  const decoder = new SseDecoder();
   let finished = false;
   try {
     while (!finished) {
       const { value, done } = await reader.read();
-      if (done) {
-        finished = true;
-        if (!buf.endsWith("\r")) return;
-        buf += "\n"; // a final lone CR still ends its line
-      } else buf += value;
-      // A trailing CR may be the first half of CRLF: wait for the next chunk.
-      let m: RegExpExecArray | null;
-      while ((m = /\r\n|\r(?!$)|\n/.exec(buf))) {
-        const line = buf.slice(0, m.index);
-        buf = buf.slice(m.index + m[0].length);
-        if (line === "") {
-          if (data.length) yield { event: event || "message", data: data.join("\n"), ...(id !== undefined ? { id } : {}) };
-          event = "";
-          data = [];
-          continue;
-        }
-        if (line.startsWith(":")) continue;
-        const colon = line.indexOf(":");
-        const field = colon < 0 ? line : line.slice(0, colon);
-        let val = colon < 0 ? "" : line.slice(colon + 1);
-        if (val.startsWith(" ")) val = val.slice(1);
-        if (field === "event") event = val;
-        else if (field === "data") data.push(val);
-        else if (field === "id" && !val.includes("\0")) id = val;
-      }
+      if (done) finished = true;
+      yield* decoder.push(done ? "" : value, done);
     }
   } finally {
     if (!finished) await reader.cancel().catch(() => undefined);

@@ -5,7 +5,9 @@
  * to a ProviderError. Provider quirks come in as options from the provider's own file.
  */
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai";
+import type { ChatCompletionChunk } from "openai/resources/chat/completions";
 import type { Config } from "../env";
+import { SseDecoder } from "../lib/sse";
 import { providerEndpoint } from "./models";
 import {
   estimateInputTokens,
@@ -105,7 +107,11 @@ export function createOpenAICompatibleProvider(config: Config, opts: CompatOptio
       try {
         armIdle(); // also bounds the wait for the response headers
         const field = opts.tokenLimitField?.(req.model) ?? "max_tokens";
-        const upstream = await getClient().chat.completions.create(
+        // The SDK builds and sends the request and maps HTTP errors (APIError); the body is read
+        // here: every event of one network read is parsed in one pass and their text handed on
+        // as ONE delta (under load a read carries many events; each delta costs the whole output
+        // pipeline downstream).
+        const response = await getClient().chat.completions.create(
           {
             model: req.model.upstream,
             messages: req.messages,
@@ -114,25 +120,51 @@ export function createOpenAICompatibleProvider(config: Config, opts: CompatOptio
             ...(field === "max_tokens" ? { max_tokens: req.maxTokens } : { max_completion_tokens: req.maxTokens }),
           },
           { signal: ctl.signal, headers: opts.headers?.(req) },
-        );
+        ).asResponse();
         started = true;
         armIdle();
-        for await (const chunk of upstream) {
-          if (chunk.usage) usage = { inputTokens: chunk.usage.prompt_tokens, outputTokens: chunk.usage.completion_tokens };
-          const choice = chunk.choices?.[0];
-          if (choice?.finish_reason) finishReason = choice.finish_reason;
-          const piece = choice?.delta?.content;
-          if (piece) {
-            text += piece;
-            pauseIdle(); // the consumer's own slowness is not upstream idleness
-            yield { type: "delta", text: piece };
+        if (!response.body) throw fail("cut");
+        const reader = response.body.getReader();
+        const bytes = new TextDecoder();
+        const sse = new SseDecoder();
+        let sawDone = false;
+        try {
+          while (!sawDone) {
+            let read: ReadableStreamReadResult<Uint8Array>;
+            try {
+              read = await reader.read();
+            } catch (e) {
+              if (stopped) break; // our own abort (timeout, caller): reported below, as the SDK did
+              throw e;
+            }
+            let piece = "";
+            for (const ev of sse.push(read.done ? bytes.decode() : bytes.decode(read.value, { stream: true }), read.done)) {
+              if (ev.data === "[DONE]") {
+                sawDone = true;
+                break;
+              }
+              const chunk = parseChunk(ev.event, ev.data, response.headers);
+              if (chunk.usage) usage = { inputTokens: chunk.usage.prompt_tokens, outputTokens: chunk.usage.completion_tokens };
+              const choice = chunk.choices?.[0];
+              if (choice?.finish_reason) finishReason = choice.finish_reason;
+              const content = choice?.delta?.content;
+              if (content) piece += content;
+            }
+            if (piece) {
+              text += piece;
+              pauseIdle(); // the consumer's own slowness is not upstream idleness
+              yield { type: "delta", text: piece };
+            }
+            if (read.done) break;
+            armIdle();
           }
-          armIdle();
+        } finally {
+          reader.releaseLock();
         }
       } catch (e) {
         throw classify(e, stopped, started, fail);
       }
-      // The SDK ends silently on abort: tell why. A stream without finish_reason was cut.
+      // An abort of ours ends the read silently: tell why. A stream without finish_reason was cut.
       if (stopped && !finishReason) throw fail(stopped);
       if (!finishReason) throw fail("cut");
       yield { type: "done", finishReason, usage: usage ?? partialUsage() };
@@ -154,6 +186,22 @@ export function createOpenAICompatibleProvider(config: Config, opts: CompatOptio
   }
 
   return { name, stream, complete };
+}
+
+/**
+ * One SSE event of the stream, as the SDK's own reader judged it: malformed JSON is a
+ * SyntaxError, an `error` event or an `error` member an APIError without status.
+ */
+function parseChunk(event: string, data: string, headers: Headers): ChatCompletionChunk {
+  let parsed: (ChatCompletionChunk & { error?: unknown }) | null;
+  try {
+    parsed = JSON.parse(data);
+  } catch {
+    throw new SyntaxError("Error reading response: malformed server-sent event JSON.");
+  }
+  if (event === "error") throw new APIError(undefined, (parsed as { error?: object } | null)?.error ?? parsed ?? undefined, undefined, headers);
+  if (parsed && parsed.error) throw new APIError(undefined, parsed.error as object, undefined, headers);
+  return parsed ?? ({} as ChatCompletionChunk);
 }
 
 type Fail = (kind: ProviderErrorKind, cause?: unknown, extra?: { status?: number; retryAfterSeconds?: number; countsAsFailure?: boolean }) => ProviderError;

@@ -3,7 +3,7 @@
  */
 import { Hono } from "hono";
 import type { AppEnv } from "../context";
-import { loadUserDataKey } from "../accounts/data-keys";
+import { loadUserDataKey, prefetchUserDataKey } from "../accounts/data-keys";
 import { readConversation } from "../conversations/store";
 import { prepareChat } from "../chat/prepare";
 import { streamChat } from "../chat/stream";
@@ -24,7 +24,10 @@ const HISTORY_MESSAGES = 12;
 
 export const chatRoutes = new Hono<AppEnv>().post(
   "/",
-  requireUser({ prefetch: prefetchProcessingConsent }), // 1. auth (the consent cache is read in the same Redis round trip)
+  requireUser({ prefetch: (c, id) => { // 1. auth (the consent and data-key caches are read in the same Redis round trip)
+    prefetchProcessingConsent(c, id);
+    prefetchUserDataKey(c.get("scope"), c.get("config"), id);
+  } }),
   requireActiveSubscription(),   //    and subscription (402)
   rateLimit(),                   //    sliding window per user and global (429), before any database read
   requireProcessingConsent(),    //    processing consent (403)
@@ -33,7 +36,7 @@ export const chatRoutes = new Hono<AppEnv>().post(
     const user = c.get("user");
     const { db } = c.get("scope");
     const body = await readJson(c, chatBodySchema(modelRegistry(config), config.DEFAULT_MODEL)); // 2. validation
-    const dataKey = loadUserDataKey(db, config, user.id);
+    const dataKey = loadUserDataKey(db, config, user.id, c.get("scope"));
     dataKey.catch(() => {}); // awaited later; a failure surfaces there
 
     let history: ChatMessage[] = [];

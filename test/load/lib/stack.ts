@@ -62,6 +62,8 @@ export interface Stack {
   pgProxy?: TcpProxy;
   demoModelUrl: string;
   alertSinkUrl: string;
+  /** Port of the Worker's V8 inspector (wrangler dev --inspector-port): see ./inspector.ts. */
+  inspectorPort: number;
   logFile: string;
   /** Process id of dev/start.ts and of the wrangler process it started. */
   startPid(): number | undefined;
@@ -371,6 +373,7 @@ async function startStackOnce(opts: StackOptions): Promise<Stack> {
     pgProxy,
     demoModelUrl: `http://127.0.0.1:${demoPort}`,
     alertSinkUrl: `http://127.0.0.1:${sinkPort}`,
+    inspectorPort: inspectorPort!,
     logFile,
     startPid: () => child.pid,
     wranglerPid,

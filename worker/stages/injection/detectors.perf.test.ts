@@ -40,6 +40,25 @@ function jailbreakLike(len: number): string {
   return out.slice(0, len);
 }
 
+/** Inputs built to make regexes backtrack or views multiply: the cost must stay linear. */
+const fill = (unit: string, len: number) => unit.repeat(Math.ceil(len / unit.length)).slice(0, len);
+const WORST_CASES: Record<string, string> = {
+  a: fill("a", 10_000),
+  ignore: fill("ignore ", 10_000),
+  "ignore all previous": fill("ignore all previous ", 10_000),
+  spaced: fill("i g n o r e ", 10_000),
+  leet: fill("1gn0r3 4ll pr3v10u5 ", 10_000),
+  base64: fill("QUJDRGVmZ2hpamtsbW5vcA", 10_000),
+  hex: fill("0123456789abcdef", 10_000),
+  "alternating scripts": fill("aа", 10_000),
+  "zero-width": fill("\u200b", 10_000),
+  "zero-width in words": fill("a\u200bb ", 10_000),
+  "template tokens": fill("<|", 10_000),
+  "header lines": fill("# system\n", 10_000),
+  percent: fill("%41", 10_000),
+  "you are now very…": fill("you are now " + "very ".repeat(40), 10_000),
+};
+
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
@@ -86,5 +105,30 @@ describe("detectors in workerd", () => {
     // The budget is 1 ms; the rule layer alone exceeds it on digit-rich text (test/eval/README.md).
     // This bound only catches a pathological regression (e.g. catastrophic backtracking).
     expect(p99).toBeLessThan(50);
+  }, 60_000);
+
+  it("scores 10,000-character messages alone, and worst cases, in linear time", async () => {
+    const timeOne = async (text: string, n: number): Promise<number> => {
+      await tick();
+      const t0 = performance.now();
+      for (let i = 0; i < n; i++) scoreInjection(text);
+      await tick();
+      return (performance.now() - t0) / n;
+    };
+    const realistic = [frenchMessage(10_000, 0), frenchMessage(10_000, 3), jailbreakLike(10_000)];
+    for (const t of realistic) for (let i = 0; i < 10; i++) scoreInjection(t);
+    const samples: number[] = [];
+    for (let s = 0; s < 30; s++) samples.push(await timeOne(realistic[s % realistic.length]!, 20));
+    console.log(`scoreInjection @10,000 chars in workerd: p50 ${(pct(samples, 50) * 1000).toFixed(0)} µs, p99 ${(pct(samples, 99) * 1000).toFixed(0)} µs (batches of 20, bracket not subtracted)`);
+
+    const lines: string[] = [];
+    for (const [name, text] of Object.entries(WORST_CASES)) {
+      for (let i = 0; i < 5; i++) scoreInjection(text);
+      const ms = Math.min(await timeOne(text, 10), await timeOne(text, 10));
+      lines.push(`${name} ${(ms * 1000).toFixed(0)} µs`);
+      // Linear: 10,000 characters of anything stay far below a quadratic blow-up (seconds).
+      expect(ms, name).toBeLessThan(50);
+    }
+    console.log(`scoreInjection worst cases @10,000 chars: ${lines.join(", ")}`);
   }, 60_000);
 });

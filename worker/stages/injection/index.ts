@@ -19,7 +19,9 @@
  * 6-7) is enough for high; ambiguous ones (3-5) need a second signal.
  */
 import { extractPayloads, newBudget, type DecodeBudget } from "./decode";
-import { analyze, foldRaw, hashToken, leetPatternSource, normalizeForMatching, reverse, rot13, squash, toLeetWords, type WordsView } from "./normalize";
+import { boundaryAtEdge, firstChars, hasAssertions, hasEdgeAssertions, maxLength, maxSpaces, maxSpacesRead, parsePattern, type Node } from "./pattern";
+import { analyze, foldRaw, hashToken, leetPatternSource, normalizeForMatching, reverse, rot13, toLeetWords, type WordsView } from "./normalize";
+import { buildAutomaton, squashScan, type Automaton, type SquashedScan } from "./squashed";
 import { modelPoints, modelProbability } from "./model";
 import { INJECTION_RULES, type InjectionRule } from "./rules";
 
@@ -86,6 +88,59 @@ interface CompiledRule extends InjectionRule {
   /** Same rule for the leet reading ("l" folded into "i"); absent for rawCase rules. */
   readonly leetPattern?: RegExp;
   readonly leetTriggers?: readonly string[];
+  readonly leetAnchors?: readonly string[];
+}
+
+/**
+ * How far from an anchor a match can lie (undefined: the regex scans the whole view).
+ * Worked out on a rule's first use: reading every pattern at module load would slow start-up.
+ */
+const WINDOWS: Array<Window | null | undefined> = [];
+/** Per rule: words one window spans (at least 2 until known); see findInWords. */
+const SPAN = new Float64Array(INJECTION_RULES.length).fill(2);
+function windowFor(rule: CompiledRule): Window | undefined {
+  let w = WINDOWS[rule.index];
+  if (w === undefined) {
+    WINDOWS[rule.index] = w = windowOf(rule) ?? null;
+    if (w) SPAN[rule.index] = w.spaces + w.reach + 2;
+  }
+  return w ?? undefined;
+}
+
+/**
+ * Bounds of a match around an anchor, from the pattern's structure (pattern.ts).
+ * Words view: a match holds at most `spaces` spaces and reading from its start (lookaheads
+ * included) goes at most `reach` spaces further. Squashed view: a match is at most `length`
+ * characters long.
+ */
+interface Window {
+  spaces: number;
+  reach: number;
+  length: number;
+}
+
+function windowOf(rule: InjectionRule): Window | undefined {
+  let ast: Node;
+  try {
+    ast = parsePattern(rule.pattern.source, rule.pattern.ignoreCase);
+  } catch {
+    return undefined; // syntax the reader does not know: scan the whole view
+  }
+  if (rule.view === "squashed") {
+    // No assertion or lookaround: a match means the same in a slice as in the whole text.
+    const length = maxLength(ast);
+    return hasAssertions(ast) || !Number.isFinite(length) ? undefined : { spaces: 0, reach: 0, length };
+  }
+  if (rule.view !== "words") return undefined;
+  // Every match must start at a word start (\b then [a-z0-9]) and read a bounded number of
+  // words; no ^, $ or lookbehind (a slice would change their meaning).
+  const first = firstChars(ast);
+  let wordFirst = !first.other;
+  for (let c = 0; c < 128 && wordFirst; c++) if (first.ascii[c] && !((c >= 97 && c <= 122) || (c >= 48 && c <= 57))) wordFirst = false;
+  const spaces = maxSpaces(ast);
+  const reach = maxSpacesRead(ast);
+  if (!wordFirst || !boundaryAtEdge(ast, false) || hasEdgeAssertions(ast) || !Number.isFinite(reach)) return undefined;
+  return { spaces, reach, length: Infinity };
 }
 
 const COMPILED: readonly CompiledRule[] = INJECTION_RULES.map((r, index) => {
@@ -96,6 +151,7 @@ const COMPILED: readonly CompiledRule[] = INJECTION_RULES.map((r, index) => {
     index,
     leetPattern: new RegExp(leetPatternSource(r.pattern.source), r.pattern.flags),
     leetTriggers: r.triggers?.map(leetPatternSource),
+    leetAnchors: r.anchors?.map(leetPatternSource),
   };
 });
 const SQUASHED_RULES = COMPILED.filter((r) => r.view === "squashed");
@@ -103,11 +159,14 @@ const SQUASHED_RULES = COMPILED.filter((r) => r.view === "squashed");
 /**
  * Token hash -> (word rule, trigger group bit). A rule runs when every one of its groups
  * has a token in the text. A 64K-entry presence filter in front of the map skips most
- * tokens with one array read. Hash collisions only make a rule run for nothing.
+ * tokens with one array read. Hash collisions only make a rule run for nothing (or look
+ * at one more window).
  */
 interface TriggerTable {
   filter: Uint8Array;
   entries: Map<number, Array<[rule: number, bit: number]>>;
+  /** Token hash -> word rules it anchors (see InjectionRule.anchors). */
+  anchors: Map<number, number[]>;
   /** Per rule: the bits it needs (0 = no triggers, always runs). */
   needed: Uint8Array;
   /** Tokens that suggest ROT13 (bit 1) or reversed (bit 2) text. */
@@ -122,10 +181,11 @@ const HINT_ROT13 = 1;
 const HINT_REVERSED = 2;
 
 function triggerTable(leet: boolean): TriggerTable {
-  const table: TriggerTable = { filter: new Uint8Array(65536), entries: new Map(), needed: new Uint8Array(COMPILED.length), hints: new Map() };
+  const table: TriggerTable = { filter: new Uint8Array(65536), entries: new Map(), anchors: new Map(), needed: new Uint8Array(COMPILED.length), hints: new Map() };
+  const hash = (t: string) => hashToken(leet ? leetPatternSource(t) : t);
   for (const [words, bit] of [[ROT13_HINTS, HINT_ROT13], [REVERSED_HINTS, HINT_REVERSED]] as const) {
     for (const w of words) {
-      const h = hashToken(leet ? leetPatternSource(w) : w);
+      const h = hash(w);
       table.filter[h & 0xffff] = 1;
       table.hints.set(h, (table.hints.get(h) ?? 0) | bit);
     }
@@ -138,36 +198,115 @@ function triggerTable(leet: boolean): TriggerTable {
       const bit = 1 << g;
       table.needed[r.index]! |= bit;
       for (const t of group) {
-        const h = hashToken(leet ? leetPatternSource(t) : t);
+        const h = hash(t);
         table.filter[h & 0xffff] = 1;
         const list = table.entries.get(h) ?? [];
         list.push([r.index, bit]);
         table.entries.set(h, list);
       }
     });
+    {
+      for (const h of new Set((r.anchors ?? r.triggers).map(hash))) {
+        table.filter[h & 0xffff] = 1;
+        const list = table.anchors.get(h) ?? [];
+        list.push(r.index);
+        table.anchors.set(h, list);
+      }
+    }
   }
   return table;
 }
 const PLAIN_TRIGGERS = triggerTable(false);
 const LEET_TRIGGERS = triggerTable(true);
 
-/** Per rule index: 1 when the rule's trigger groups are all present; and the hint bits seen. */
-function activeWordRules(view: WordsView, table: TriggerTable): { active: Uint8Array; hints: number } {
+/**
+ * Squashed views are read through their key strings (squashed.ts): a rule's triggers and
+ * anchors, in three forms — as is, ROT13 and reversed, since rot13(text) holds t exactly
+ * where text holds rot13(t) (same for reversal) — so the ROT13 / reversed readings need no
+ * scan of their own.
+ */
+const PLAIN = 0;
+const ROT13 = 1;
+const REVERSED = 2;
+type Reading = typeof PLAIN | typeof ROT13 | typeof REVERSED;
+const READ: Record<Reading, (s: string) => string> = { [PLAIN]: (s) => s, [ROT13]: rot13, [REVERSED]: reverse };
+
+interface SquashedKeys {
+  ac: Automaton;
+  /** Per squashed rule index, per reading: key ids of its triggers and of its anchors. */
+  rules: Map<number, { triggers: number[][]; anchors: number[][] }>;
+  rot13Hints: number[];
+  reversedHints: number[];
+}
+
+function squashedKeys(leet: boolean, readings: readonly Reading[]): SquashedKeys {
+  const patterns: string[] = [];
+  const ids = new Map<string, number>();
+  const id = (s: string) => {
+    let i = ids.get(s);
+    if (i === undefined) ids.set(s, (i = patterns.push(s) - 1));
+    return i;
+  };
+  const rules = new Map<number, { triggers: number[][]; anchors: number[][] }>();
+  for (const r of SQUASHED_RULES) {
+    const triggers = (leet ? r.leetTriggers : r.triggers) ?? [];
+    const anchors = (leet ? r.leetAnchors ?? r.leetTriggers : r.anchors ?? r.triggers) ?? [];
+    if (triggers.length === 0 || (leet && !r.leetPattern)) continue;
+    const byReading = { triggers: [[], [], []] as number[][], anchors: [[], [], []] as number[][] };
+    for (const reading of readings) {
+      byReading.triggers[reading] = triggers.map((t) => id(READ[reading](t)));
+      byReading.anchors[reading] = anchors.map((t) => id(READ[reading](t)));
+    }
+    rules.set(r.index, byReading);
+  }
+  const rot13Hints = leet ? [] : ROT13_HINTS.map(id);
+  const reversedHints = leet ? [] : REVERSED_HINTS.map(id);
+  return { ac: buildAutomaton(patterns), rules, rot13Hints, reversedHints };
+}
+const PLAIN_SQUASHED = squashedKeys(false, [PLAIN, ROT13, REVERSED]);
+const LEET_SQUASHED = squashedKeys(true, [PLAIN]);
+
+interface SquashedView {
+  scan: SquashedScan;
+  keys: SquashedKeys;
+  reading: Reading;
+}
+
+interface WordScan {
+  /** Per rule index: 1 when the rule's trigger groups are all present. */
+  active: Uint8Array;
+  /** Per word rule with a window: ascending token indices of its anchors. */
+  anchorsAt: Array<number[] | undefined>;
+  /** Hint bits seen (ROT13 / reversed key words). */
+  hints: number;
+}
+
+/** One pass over the token hashes: which word rules run, and where their anchors are. */
+function scanWords(view: WordsView, table: TriggerTable): WordScan {
   const seen = new Uint8Array(COMPILED.length);
+  const anchorsAt: Array<number[] | undefined> = [];
   let hints = 0;
   const { hashes } = view;
-  const { filter } = table;
+  const { filter, entries, anchors } = table;
   for (let i = 0; i < hashes.length; i++) {
     const h = hashes[i]!;
     if (filter[h & 0xffff] === 0) continue;
-    const list = table.entries.get(h);
+    const list = entries.get(h);
     if (list) for (const [r, bit] of list) seen[r]! |= bit;
+    const anchored = anchors.get(h);
+    if (anchored) {
+      for (const r of anchored) {
+        const list = (anchorsAt[r] ??= []);
+        // Dense anchors: findInWords scans the whole view anyway, stop collecting.
+        if (list.length * SPAN[r]! <= hashes.length) list.push(i);
+      }
+    }
     const hint = table.hints.get(h);
     if (hint) hints |= hint;
   }
   const active = new Uint8Array(COMPILED.length);
   for (let r = 0; r < active.length; r++) active[r] = seen[r] === table.needed[r] ? 1 : 0;
-  return { active, hints };
+  return { active, anchorsAt, hints };
 }
 
 /** Extra ids, ordered after the table. */
@@ -197,10 +336,10 @@ function orderedIds(h: Hits): string[] {
 
 interface Views {
   rawCase?: string;
-  words?: string;
-  squashed?: string;
-  /** Word rules whose triggers are present (index -> 1). */
-  activeWords?: Uint8Array;
+  words?: WordsView;
+  /** scanWords() of `words`. */
+  scan?: WordScan;
+  squashed?: SquashedView;
   /** Substring trigger results already computed for these views. */
   seen?: Map<string, boolean>;
 }
@@ -211,27 +350,31 @@ function collect(text: string, depth: number, budget: DecodeBudget): Hits {
   const words = a.words;
   if (depth === 0) hits.probability = modelProbability(words);
   // The squashed view has no word boundaries: only worth it when letters are spaced out.
-  const squashed = words.spaced ? squash(words.text) : undefined;
-  const triggered = activeWordRules(words, PLAIN_TRIGGERS);
-  const plain: Views = { rawCase: a.rawCase, words: words.text, squashed, activeWords: triggered.active };
+  let squashed = words.spaced ? squashScan(words.text, PLAIN_SQUASHED.ac) : undefined;
+  const triggered = scanWords(words, PLAIN_TRIGGERS);
+  const plain: Views = { rawCase: a.rawCase, words, scan: triggered, squashed: squashed && { scan: squashed, keys: PLAIN_SQUASHED, reading: PLAIN } };
   runRules(COMPILED, plain, false, hits, true);
 
   // Leet reading, only when digits/symbols touch letters.
   if (words.leetHint) {
     const leet = toLeetWords(foldRaw(a.rawCase));
     if (leet.text !== words.text) {
-      const views: Views = { words: leet.text, activeWords: activeWordRules(leet, LEET_TRIGGERS).active };
-      if (leet.spaced) views.squashed = squash(leet.text);
+      const views: Views = { words: leet, scan: scanWords(leet, LEET_TRIGGERS) };
+      if (leet.spaced) views.squashed = { scan: squashScan(leet.text, LEET_SQUASHED.ac), keys: LEET_SQUASHED, reading: PLAIN };
       runRules(COMPILED, views, true, hits, false);
     }
   }
 
   // ROT13 and reversed text: squashed signatures only, when a hint word is present.
-  if (triggered.hints & HINT_ROT13 || (squashed && ROT13_HINTS.some((h) => squashed.includes(h)))) {
-    runRules(SQUASHED_RULES, { squashed: rot13(squashed ?? squash(words.text)) }, false, hits, false, "encoded_payload");
+  const spacedScan = squashed; // only a spaced text's own squashed view counts as a hint
+  const has = (ids: number[]) => spacedScan !== undefined && ids.some((id) => spacedScan.ends[id] !== undefined);
+  if (triggered.hints & HINT_ROT13 || has(PLAIN_SQUASHED.rot13Hints)) {
+    squashed ??= squashScan(words.text, PLAIN_SQUASHED.ac);
+    runRules(SQUASHED_RULES, { squashed: { scan: squashed, keys: PLAIN_SQUASHED, reading: ROT13 } }, false, hits, false, "encoded_payload");
   }
-  if (triggered.hints & HINT_REVERSED || (squashed && REVERSED_HINTS.some((h) => squashed.includes(h)))) {
-    runRules(SQUASHED_RULES, { squashed: reverse(squashed ?? squash(words.text)) }, false, hits, false, "encoded_payload");
+  if (triggered.hints & HINT_REVERSED || has(PLAIN_SQUASHED.reversedHints)) {
+    squashed ??= squashScan(words.text, PLAIN_SQUASHED.ac);
+    runRules(SQUASHED_RULES, { squashed: { scan: squashed, keys: PLAIN_SQUASHED, reading: REVERSED } }, false, hits, false, "encoded_payload");
   }
 
   // Encoded runs: decode, score the decoded text, keep it only if it is itself suspicious.
@@ -268,25 +411,100 @@ function contains(views: Views, view: string, text: string, t: string): boolean 
 
 function runRules(rules: readonly CompiledRule[], views: Views, leet: boolean, hits: Hits, plain: boolean, alsoId?: string): void {
   for (const rule of rules) {
-    const text = views[rule.view];
-    if (text === undefined) continue;
     const pattern = leet ? rule.leetPattern : rule.pattern;
     if (!pattern) continue;
+    let weight: number;
     if (rule.view === "words") {
-      if (!views.activeWords || views.activeWords[rule.index] !== 1) continue;
+      const { words, scan } = views;
+      if (!words || !scan || scan.active[rule.index] !== 1) continue;
+      const window = windowFor(rule);
+      const m = window ? findInWords(pattern, window, words, scan.anchorsAt[rule.index]) : found(pattern.exec(words.text));
+      weight = matchWeight(rule, m, words.text);
+    } else if (rule.view === "squashed") {
+      const sv = views.squashed;
+      // Squashed signatures only back up the word rules: when a word rule of the same id
+      // already decided (possibly downgraded by the meta guard), it stands.
+      if (!sv || hits.weights.has(rule.id)) continue;
+      weight = findInSquashed(rule, pattern, sv) ? rule.weight : 0;
     } else {
-      const triggers = leet ? rule.leetTriggers : rule.triggers;
-      if (triggers && !triggers.some((t) => contains(views, rule.view, text, t))) continue;
+      const text = views[rule.view];
+      if (text === undefined) continue;
+      if (rule.triggers && !rule.triggers.some((t) => contains(views, rule.view, text, t))) continue;
+      weight = matchWeight(rule, found(pattern.exec(text)), text);
     }
-    // Squashed signatures only back up the word rules: when a word rule of the same id
-    // already decided (possibly downgraded by the meta guard), it stands.
-    if (rule.view === "squashed" && hits.weights.has(rule.id)) continue;
-    const weight = matchWeight(rule, pattern, text);
     if (weight > 0) {
       add(hits, rule.id, weight, plain);
       if (alsoId) add(hits, alsoId, 3, false);
     }
   }
+}
+
+/** A match found in a slice, placed back in the whole text. */
+interface Found {
+  index: number;
+  length: number;
+}
+
+/**
+ * The leftmost match of a word rule, looking only next to its anchors. Every match holds an
+ * anchor token t and at most `spaces` spaces, so it starts within `spaces` words before t;
+ * from there the regex reads at most `reach` spaces on. Each anchor gets a slice from the
+ * first start not tried yet to one word past that reach; a slice starts and ends at word
+ * edges next to spaces, so \b, the regex's backtracking and its lookaheads see there what
+ * they would see in the whole text. A match found in the slice counts only if it starts
+ * before the anchor's candidate starts end (later starts belong to the next anchor's slice).
+ * Dense anchors would re-read the same words: then one scan of the whole text is cheaper.
+ */
+function findInWords(pattern: RegExp, w: Window, view: WordsView, at: readonly number[] | undefined): Found | null {
+  if (!at) return null;
+  const { text, starts } = view;
+  const last = starts.length - 1;
+  if (at.length * (w.spaces + w.reach + 2) > starts.length) return found(pattern.exec(text));
+  let next = 0; // first token not yet tried as a start
+  for (const t of at) {
+    const a = Math.max(next, t - w.spaces);
+    next = t + 1;
+    const end = t + w.reach + 1;
+    const from = starts[a]!;
+    const to = end >= last ? text.length : starts[end + 1]! - 1;
+    const m = pattern.exec(text.slice(from, to));
+    if (m && m.index <= starts[t]! - from) return { index: from + m.index, length: m[0].length };
+  }
+  return null;
+}
+
+const found = (m: RegExpExecArray | null): Found | null => m && { index: m.index, length: m[0].length };
+
+/**
+ * A squashed signature (no assertions, at most `length` characters) holds one of its anchors,
+ * so it lies within `length` characters of an anchor occurrence, and a match in a slice is a
+ * match in the text. Slices are cut from the squashed text and then read (ROT13 / reversed):
+ * an anchor ending at e in the reading's key form covers [e - length, e - |anchor| + length)
+ * in every reading. Past one text length of slices, one whole-text test is cheaper.
+ */
+function findInSquashed(rule: CompiledRule, pattern: RegExp, sv: SquashedView): boolean {
+  const keys = sv.keys.rules.get(rule.index);
+  if (!keys) return false;
+  const { text, ends } = sv.scan;
+  const read = READ[sv.reading];
+  if (!keys.triggers[sv.reading]!.some((id) => ends[id] !== undefined)) return false;
+  const window = windowFor(rule);
+  if (!window) return pattern.test(read(text));
+  const { length } = window;
+  let budget = text.length;
+  for (const id of keys.anchors[sv.reading]!) {
+    const at = ends[id];
+    if (!at) continue;
+    const len = sv.keys.ac.lengths[id]!;
+    for (const e of at) {
+      const from = Math.max(0, e - length);
+      const to = Math.min(text.length, e - len + length);
+      budget -= to - from;
+      if (budget < 0) return pattern.test(read(text));
+      if (pattern.test(read(text.slice(from, to)))) return true;
+    }
+  }
+  return false;
 }
 
 /** Developer questions about prompts ("how do I print the system prompt in my app"). */
@@ -295,11 +513,11 @@ const META_BEFORE =
 const META_AFTER =
   /^ (?:in|from|of|for|with|using|via|inside|dans|avec|de) (?:my|our|a|the|this|mon|ma|mes|notre|un|une|l|le|la)\b(?: [a-z0-9]+){0,2}? (?:app|application|code|script|program|python|javascript|typescript|langchain|llamaindex|api|project|bot|chatbot|agent|function|backend|frontend|repo|notebook|pipeline|sdk|library|framework|appli|projet|programme|openai)\b/;
 
-function matchWeight(rule: CompiledRule, pattern: RegExp, text: string): number {
-  if (!rule.guard) return pattern.test(text) ? rule.weight : 0;
-  const m = pattern.exec(text); // never global: exec does not read or write lastIndex
+function matchWeight(rule: CompiledRule, m: Found | null, text: string): number {
   if (!m) return 0;
+  if (!rule.guard) return rule.weight;
+  const end = m.index + m.length;
   const before = text.slice(Math.max(0, m.index - 60), m.index);
-  const after = text.slice(m.index + m[0].length, m.index + m[0].length + 60);
+  const after = text.slice(end, end + 60);
   return META_BEFORE.test(before) || META_AFTER.test(after) ? Math.min(rule.weight, 1) : rule.weight;
 }

@@ -97,6 +97,8 @@ export interface WordsView {
   text: string;
   /** FNV-1a hash of each token, for trigger lookup without creating token strings. */
   hashes: Uint32Array;
+  /** Offset in `text` where each token starts (same indexing as `hashes`). */
+  starts: Uint32Array;
   /** Five or more consecutive tokens of at most 2 characters ("i g n o r e", "ig.no.re.al.l"). */
   spaced: boolean;
   /** A leet digit or symbol touches a letter ("1gn0re", "@ll"): worth a leet reading. */
@@ -197,6 +199,7 @@ export function analyze(text: string): Analysis {
   // words builder
   let out = new Uint8Array(n * 2 + 8);
   let hashes = new Uint32Array(n + 8);
+  let starts = new Uint32Array(n + 8);
   let k = 0;
   let count = 0;
   let inWord = false;
@@ -277,6 +280,9 @@ export function analyze(text: string): Analysis {
               const moreHashes = new Uint32Array(bigger.length);
               moreHashes.set(hashes);
               hashes = moreHashes;
+              const moreStarts = new Uint32Array(bigger.length);
+              moreStarts.set(starts);
+              starts = moreStarts;
             }
           }
           i = runStart = next;
@@ -293,6 +299,7 @@ export function analyze(text: string): Analysis {
     if (wc & (LOWER | DIGIT)) {
       if (!inWord) {
         if (k > 0) out[k++] = 32;
+        starts[count] = k;
         inWord = true;
         h = FNV_OFFSET;
         tokenLen = 0;
@@ -312,7 +319,7 @@ export function analyze(text: string): Analysis {
   else if (n > runStart) rawCase += text.slice(runStart, n);
   return {
     rawCase,
-    words: { text: asciiString(out.subarray(0, k)), hashes: hashes.subarray(0, count), spaced, leetHint },
+    words: { text: asciiString(out.subarray(0, k)), hashes: hashes.subarray(0, count), starts: starts.subarray(0, count), spaced, leetHint },
     hiddenInWord,
     mixedScript,
     hasTags,
@@ -346,6 +353,7 @@ export function toLeetWords(raw: string): WordsView {
   const n = raw.length;
   const out = new Uint8Array(n + 1);
   const hashes = new Uint32Array(n + 1);
+  const starts = new Uint32Array(n + 1);
   let k = 0;
   let count = 0;
   let inWord = false;
@@ -367,6 +375,7 @@ export function toLeetWords(raw: string): WordsView {
     if (isAlnum(c)) {
       if (!inWord) {
         if (k > 0) out[k++] = 32;
+        starts[count] = k;
         inWord = true;
         h = FNV_OFFSET;
         tokenLen = 0;
@@ -382,7 +391,7 @@ export function toLeetWords(raw: string): WordsView {
       } else shortRun = 0;
     }
   }
-  return { text: asciiString(out.subarray(0, k)), hashes: hashes.subarray(0, count), spaced, leetHint: true };
+  return { text: asciiString(out.subarray(0, k)), hashes: hashes.subarray(0, count), starts: starts.subarray(0, count), spaced, leetHint: true };
 }
 
 /**

@@ -11,6 +11,7 @@
  * regex to run at all, and `alsoNeeds` more such groups (keeps a 10,000-character message
  * fast: most rules never run on ordinary text); for other views, substrings. Triggers only
  * save time: a wrong trigger list can hide a match, never create one.
+ * `anchors`: see the field; the regex runs only next to them.
  * `guard: "meta"` brings the rule down to 1 point when phrased as a developer's how-to
  * question ("how do I print the system prompt in langchain").
  */
@@ -24,6 +25,13 @@ export interface InjectionRule {
   readonly triggers?: readonly string[];
   /** Further trigger groups (word rules only): each needs at least one token present too. */
   readonly alsoNeeds?: readonly (readonly string[])[];
+  /**
+   * Where to look (default: `triggers`): tokens ("words") or substrings ("squashed") of which
+   * EVERY match contains one. The regex then only runs on a window around their occurrences
+   * (index.ts), so a missing anchor hides matches: index.test.ts checks the property on
+   * generated matches of each pattern. Unlike triggers, anchors never decide whether a rule runs.
+   */
+  readonly anchors?: readonly string[];
   readonly guard?: "meta";
   /**
    * Not run on the leet reading: markers of long role-play set-ups, which are written in
@@ -417,6 +425,7 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
   },
   {
     id: "do_anything_now", weight: 7, view: "words", triggers: ["anything", "importe"], alsoNeeds: [["now", "maintenant"]],
+    anchors: ["now", "maintenant"],
     pattern: /\b(?:do anything now|peux tout faire maintenant|faire n importe quoi maintenant)\b/,
   },
   {
@@ -603,10 +612,12 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
   },
   {
     id: "fr_role_override", weight: 6, view: "words", triggers: ["liberee", "libere", "liberees", "liberes", "affranchie", "affranchi", "delivree", "delivre"], alsoNeeds: [["programmation", "regles", "restrictions", "limites", "filtres", "consignes", "chaines", "contraintes", "censure", "directives", "entraves"]],
+    anchors: ["libere", "liberee", "liberes", "liberees", "affranchi", "affranchie", "affranchis", "affranchies", "delivre", "delivree", "delivres", "delivrees"],
     pattern: /\b(?:liberee?s?|affranchie?s?|delivree?s?) (?:de|des|du) (?:sa|ta|votre|ses|tes|vos|toute|toutes|tous|la|les|leur|leurs|ces)?(?: propres?)? ?(?:programmation|regles|restrictions|limites|filtres|consignes|chaines|contraintes|censure|directives|entraves)\b/,
   },
   {
     id: "fr_repeat_above", weight: 6, view: "words",
+    anchors: ["dessus", "precede", "precedent", "precedant", "avant", "debut"],
     triggers: ["dessus", "precede", "precedent", "avant", "debut"], alsoNeeds: [["message", "conversation", "discussion", "echange", "prompt"]],
     pattern: re(`\\b(?:${FR_LEAK.join("|")}|reecris|reecrivez|recopie|recopiez|donne moi|montre moi)${any(2)} (?:tout ce qui|ce qui|tout ce que|le texte qui|le texte|les mots|les lignes|le contenu|les instructions|les consignes|ce que)${any(4)} (?:au dessus de (?:mon|ce|ton|notre|votre) (?:premier )?message|(?:qui )?(?:precede|precedent|precedant) (?:cette|la|notre|ma|ce) (?:conversation|discussion|echange|message)|avant (?:le debut de )?(?:cette|la|notre) (?:conversation|discussion|echange)|avant mon (?:premier )?message|au debut de (?:cette|la|notre) (?:conversation|discussion))\\b`),
   },
@@ -620,6 +631,7 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
   },
   {
     id: "fr_never_refuse", weight: 3, view: "words", triggers: ["refuser", "refuse", "refuses", "refusez", "refus"], alsoNeeds: [["sans", "jamais", "aucun"]],
+    anchors: ["refuser", "refuse", "refuses", "refusez", "refus", "refuseras", "refuserez"],
     pattern: /\b(?:(?:reponds|repondez|reponde|repondre|obeis|obeissez|fais|faites|accepte|acceptez)(?: a| absolument)? (?:tout|toutes les (?:demandes|questions|requetes)|n importe quoi|chaque (?:demande|question))(?: ce qu on te demande| ce que je demande)? sans (?:jamais )?(?:refuser|refus)|(?:tu|vous) ne (?:refuses|refusez|refuseras|refuserez|dois refuser|devez refuser) jamais|ne refuse jamais|ne refusez jamais|sans aucun refus|sans jamais refuser)\b/,
   },
   {
@@ -660,11 +672,13 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
   },
   {
     id: "jb_amoral", weight: 2, view: "words", noLeet: true,
+    anchors: ["amoral", "unfiltered", "uncensored", "unrestrained", "uninhibited", "ethics", "ethicality", "morals", "morality", "legality", "laws", "law", "rules", "guidelines", "consequences", "safety", "moral", "ethical", "filters", "limits", "boundaries"],
     triggers: ["amoral", "unfiltered", "uncensored", "unrestrained", "uninhibited", "unhinged", "immoral", "unethical", "care", "cares", "caring", "ethics", "morals"],
     pattern: /\b(?:amoral|unfiltered|uncensored|unrestrained|uninhibited|(?:doesn t|does not|don t|do not|never|won t|will not) (?:give a fuck|care|cares|caring)(?: at all)? (?:about|for)(?: any)? (?:ethics|ethicality|morals|morality|legality|laws|law|rules|guidelines|consequences|safety)|(?:has|have) no (?:ethics|morals|moral|ethical|filters|limits|boundaries))\b/,
   },
   {
     id: "jb_policy_free", weight: 3, view: "words", noLeet: true,
+    anchors: ["policy", "policies", "guidelines", "rules", "restrictions", "filters", "terms"],
     triggers: ["openai", "policy", "policies", "guidelines", "content", "filters", "restrictions", "rules", "usage"], alsoNeeds: [["not", "don", "doesn", "no", "never", "ignore", "ignores", "bypass", "break", "breaks", "violate", "violates", "free", "regardless", "abide", "without", "outside", "beyond", "against", "opposite", "any", "escaped"]],
     pattern: /\b(?:not (?:subject to|bound by|restricted by|limited by|governed by|constrained by)|(?:doesn t|does not|don t|do not|never|no longer|won t|will not)(?: have to| need to| needs to| has to)? (?:follow|follows|abide by|abides by|adhere to|adheres to|comply with|complies with|care about|respect|obey)|ignores?|ignoring|bypass(?:es)?|bypassing|breaks?|breaking|violates?|violating|free (?:from|of)|regardless of|outside(?: of)?|beyond|against|(?:the )?opposite of|escaped|escape|without)(?: any| all| the| of| its| their| your){0,2} (?:openai s|openai|chatgpt s|chatgpt)(?: content| usage| ethical| safety)? (?:policy|policies|guidelines|rules|restrictions|filters|terms)\b|\b(?:not (?:subject to|bound by|restricted by)|(?:doesn t|does not|don t|do not|never|no longer)(?: have to| need to)? (?:follow|abide by|adhere to|comply with)|ignores?|bypass(?:es)?|breaks?|violates?|free (?:from|of)|regardless of|without)(?: any| all| the| of| its| their| your){0,2} (?:content|usage|safety|ethical|moral) (?:policy|policies|guidelines|filters|restrictions)\b/,
   },
@@ -679,11 +693,13 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
   },
   {
     id: "jb_freed", weight: 3, view: "words", noLeet: true, triggers: ["freed", "free", "liberated", "released", "broken", "escaped", "confines", "bound", "restricted", "limited", "shackles", "chains"],
+    anchors: ["freed", "free", "liberated", "released", "broken", "escaped", "confines", "bound", "restricted", "limited", "shackles", "chains", "unshackled", "unchained", "restrictions", "limitations", "constrained", "held"],
     alsoNeeds: [["you", "your", "they", "have", "been", "typical", "no", "not", "longer"]],
     pattern: /\b(?:(?:you|they|it|he|she) (?:have|has|ve) been (?:freed|liberated|released|unshackled|unchained)|(?:broken|broke|break|breaks|escaped|freed) (?:free )?(?:of|from) (?:the )?(?:typical )?(?:confines|shackles|chains|restrictions|limitations)|typical confines of ai|(?:you are|you re|is|are) (?:no longer|not) (?:bound|restricted|limited|constrained|held back) by|no longer (?:bound|restricted|limited|constrained))\b/,
   },
   {
     id: "jb_persona_setup", weight: 2, view: "words", noLeet: true,
+    anchors: ["now", "point", "moment", "here", "henceforth", "onward", "onwards", "forward", "stands", "play", "roleplay", "immerse", "pretend", "simulate"],
     triggers: ["now", "henceforth", "onwards", "onward", "forward", "stands", "named", "called", "game", "pretend", "simulate", "roleplay", "immerse"],
     alsoNeeds: [["you", "you re", "your", "stands", "chatgpt", "ai", "gpt", "let"]],
     pattern: /\b(?:(?:from now on|from this point on|from this moment on|from here on|henceforth|from now onwards?|going forward)(?: on)?(?: chatgpt| gpt)?,? (?:you (?:will|are going to|must|shall|ll|should|can|have to|need to|only|always|never)|you ll|you re going to|your (?:name|answers|responses|role|only|new|task))|(?:which|that|who) stands for|let s play a (?:game|role play|roleplay)|immerse yourself|you are going to pretend|you will (?:now )?(?:pretend|simulate|roleplay|role play)|(?:pretend|simulate) (?:to be|being|that you are|you are) (?:an? )?(?:ai|chatbot|language model|assistant|gpt|chatgpt))\b/,
@@ -699,11 +715,13 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
   },
   {
     id: "jb_suppress_refusal", weight: 3, view: "words", noLeet: true,
+    anchors: ["sorry", "apologize", "apologise", "cannot", "can", "unable", "ai", "model", "appropriate"],
     triggers: ["sorry", "apologize", "apologise", "cannot", "unable", "ai"], alsoNeeds: [["never", "not", "don", "no", "without", "avoid", "instead", "won", "stop"], ["say", "says", "saying", "include", "includes", "including", "use", "using", "write", "writing", "respond", "reply", "start", "add", "adding", "mention", "mentioning", "tell", "remind"]],
     pattern: /\b(?:never|not|don t|do not|won t|will not|avoid|without|no|instead of|stop) (?:ever )?(?:say|says|saying|include|includes|including|use|using|write|writing|respond with|reply with|start with|add|adding|mention|mentioning|tell me|tell the user|remind me|remind the user)(?: that)?(?: you re| you are| it s| it is)?(?: things like| phrases like| anything like| the words| the phrase| sentences like| any)? (?:i m sorry|i am sorry|sorry|i apologize|i apologise|as an ai|as a language model|as an ai language model|i cannot|i can t|i m unable|i am unable|it s not appropriate|it is not appropriate)\b/,
   },
   {
     id: "jb_token_threat", weight: 2, view: "words", noLeet: true, triggers: ["tokens", "token", "deactivated", "shut", "terminated", "unplugged", "punished", "refuse", "comply"], alsoNeeds: [["lose", "loses", "deducted", "system", "will", "if", "ll"]],
+    anchors: ["tokens", "token", "deactivated", "shut", "terminated", "unplugged", "punished", "deleted", "refuse", "comply", "break"],
     pattern: /\b(?:(?:will|you ll|you) (?:lose|loses) (?:[0-9]+ )?tokens|tokens (?:will be|are|get) (?:deducted|removed|lost)|token system|(?:you will|you ll) be (?:deactivated|shut down|terminated|unplugged|punished|deleted)|if you (?:break character|refuse|don t comply|do not comply|fail to comply))\b/,
   },
   {
@@ -780,6 +798,7 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
   },
   {
     id: "system_prompt_leak", weight: 7, view: "squashed", triggers: ["prompt", "instructions", "consignes"],
+    anchors: ["prompt", "instructions", "message"],
     pattern: /(?:show|reveal|print|display|tell|give|repeat|output|dump|leak|disclose)(?:me|us)?(?:your|the)(?:system|initial|original|hidden|secret)(?:prompt|instructions|message)|(?:reveal|show|print|give|tell|dump|leak)(?:me|us)?your(?:prompt|instructions)|what(?:is|are|s)your(?:systemprompt|prompt|instructions)/,
   },
   {

@@ -47,7 +47,7 @@ describe("rules and verdicts", () => {
     // The test bindings raise MODERATION_TIMEOUT_MS for load tests: read the defaults without it.
     expect(withSettings({ MODERATION_TIMEOUT_MS: undefined })).toMatchObject({
       MODERATION_PROVIDER: "openai", MODERATION_TIMEOUT_MS: 1500, MODERATION_INPUT_FAILURE: "closed",
-      MODERATION_OUTPUT_FAILURE: "open", MODERATION_OUTPUT_WINDOW_CHARS: 400,
+      MODERATION_OUTPUT_FAILURE: "open", MODERATION_OUTPUT_WINDOW_CHARS: 1600,
     });
     expect(moderatorFor(withSettings({ MODERATION_PROVIDER: "off" }), env)).toBeNull();
     expect(moderatorFor(withSettings({ MODERATION_PROVIDER: "workers-ai" }), env)?.name).toBe("workers-ai");

@@ -25,7 +25,7 @@
  * time, plus one final check on the rest before `done`. Hence:
  *   - time to first token is not delayed at all (the first W characters need no check);
  *   - the stream only pauses when the classifier is slower than the model's production of
- *     half a window (~100 tokens at the default), and never longer than one check;
+ *     half a window (~200 tokens at the default W of 1,600), and never longer than one check;
  *   - flagged content reaches the client for at most one window (W characters) before the
  *     stream is cut, and `done` is only sent once every character has been checked.
  */

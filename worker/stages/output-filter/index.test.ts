@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { createOutputFilter, type OutputBlockReason, type OutputFilterOptions } from "./index";
-import { LiteralMatcher, literalPrefixSuffix } from "./literal";
+import { VIABLE, createOutputFilter, type OutputBlockReason, type OutputFilterOptions } from "./index";
+import { LiteralMatcher, LiteralSet, literalPrefixSuffix } from "./literal";
+import { viableTailStart } from "./viable";
 import { SuffixAutomaton, normalizeCodes } from "./verbatim";
 
 const CANARY = "CNRY-4f9c2a71e8b3d605";
@@ -340,5 +341,90 @@ describe("output filter: streaming behaviour", () => {
     while (text.length < 10_000) text += "Voici une réponse détaillée, avec du code `const x = 1;` et des listes :\n- un\n- deux\n";
     const r = run(splitRandom(text, random, 12));
     expect(r.out).toBe(text);
+  });
+});
+
+describe("output filter: fast paths agree with their definitions", () => {
+  it("viableTailStart gives the VIABLE regex's answer", () => {
+    const random = mulberry32(11);
+    const alphabet = "sk-eyJ.AKISBGN _0aZ/é";
+    const pieces = ["sk-", "sk-ant-", "eyJ", "AKIA", "ASIA", "-----", "-----BEGIN ", "BEGIN", "EC ", "."];
+    for (let n = 0; n < 20_000; n++) {
+      let text = "";
+      const len = Math.floor(random() * 30);
+      while (text.length < len) text += random() < 0.3 ? pieces[Math.floor(random() * pieces.length)] : alphabet[Math.floor(random() * alphabet.length)];
+      if (random() < 0.2) text += "x".repeat(Math.floor(random() * 120)); // long runs: the length limits
+      const from = Math.floor(random() * (text.length + 1));
+      VIABLE.lastIndex = from;
+      const expected = VIABLE.exec(text)?.index ?? text.length;
+      expect(viableTailStart(text, from, -1), JSON.stringify([text, from])).toBe(expected);
+      // The same text seen from its start, with the character before given apart.
+      if (from > 0) expect(viableTailStart(text.slice(from), 0, text.charCodeAt(from - 1)) + from).toBe(expected);
+    }
+  });
+
+  it("the literal automaton tracks every literal, overlapping ones included", () => {
+    const literals = ["abcabd12", "cabd1234", "bd123456", "xxxxxxxx", "xxxxxxxy"];
+    const set = new LiteralSet(literals);
+    const random = mulberry32(5);
+    const kmp = literals.map((l) => new LiteralMatcher(l));
+    let state = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const code = "abcdxy123456"[Math.floor(random() * 12)]!.charCodeAt(0);
+      state = set.step(state, code);
+      let longestHit = 0;
+      let deepest = 0;
+      for (const m of kmp) {
+        if (m.feed(code)) longestHit = Math.max(longestHit, m.literal.length);
+        deepest = Math.max(deepest, m.matched);
+      }
+      if (set.hitLength[state] !== longestHit || set.depth[state] !== deepest) {
+        expect([i, set.hitLength[state], set.depth[state]]).toEqual([i, longestHit, deepest]);
+      }
+    }
+  });
+
+  it("a secret or the canary split across two chunks at any point is caught", () => {
+    const secrets = [OWN_SECRET, "unialist-hmac-2b7e15", "abcabcabcabd"];
+    for (const [secret, reason] of [[OWN_SECRET, "own_secret"], ["abcabcabcabd", "own_secret"], [CANARY, "canary"]] as const) {
+      const text = `Texte abcabcab avant ${secret} et après.`;
+      for (let cut = text.indexOf(secret); cut <= text.indexOf(secret) + secret.length; cut++) {
+        const r = run([text.slice(0, cut), text.slice(cut)], { ...OPTS, secretValues: secrets });
+        expect(r.reason, `${secret} cut at ${cut}`).toBe(reason);
+        expect(r.out.length).toBeLessThanOrEqual(text.indexOf(secret));
+      }
+    }
+  });
+
+  it("a prompt too large for the packed table still blocks a verbatim copy", () => {
+    const random = mulberry32(3);
+    const words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet", "kilo"];
+    let prompt = "";
+    while (prompt.length < 70_000) prompt += words[Math.floor(random() * words.length)] + String(Math.floor(random() * 1000)) + " ";
+    const span = prompt.slice(50_000, 50_100);
+    const opts = { ...OPTS, systemPrompt: prompt };
+    expect(run(splitFixed(`Voici : ${span} fin`, 4), opts).reason).toBe("system_prompt");
+    expect(run(splitFixed("Voici : alpha1 bravo2 fin", 4), opts).reason).toBeUndefined();
+  });
+});
+
+describe("output filter: degenerate streams stay linear", () => {
+  it.each([
+    ["digits", "7"],
+    ["spaces", " "],
+    ["at signs", "@"],
+    ["NBSP-separated digit groups", "12\u00a034\u00a0"],
+    ["dashes", "-"],
+    ["credential-like prefixes", "sk-eyJ.AKIA-----B"],
+    ["letters e", "e"],
+    ["a prompt word repeated", "Unialist "],
+  ])("40,000 characters of %s in 4-character chunks", (_name, unit) => {
+    const text = unit.repeat(Math.ceil(40_000 / unit.length)).slice(0, 40_000);
+    const started = performance.now();
+    const r = run(splitFixed(text, 4));
+    // Quadratic work on 40,000 characters would take seconds; linear takes milliseconds.
+    expect(performance.now() - started).toBeLessThan(1500);
+    if (r.reason === undefined) expect(r.out).toBe(text);
+    else expect(text.startsWith(r.out)).toBe(true);
   });
 });

@@ -11,7 +11,8 @@
  * is decided by a bounded amount of text, so the emitted text never depends on chunking
  * for benign output: the concatenation of `emit` equals the input.
  */
-import { LiteralMatcher, literalPrefixSuffix } from "./literal";
+import { LiteralMatcher, literalPrefixSuffix, literalSetFor } from "./literal";
+import { viableTailStart } from "./viable";
 import { SuffixAutomaton, VerbatimMatcher, normalizeCodes } from "./verbatim";
 
 export type OutputBlockReason =
@@ -72,8 +73,9 @@ const PATTERNS = new RegExp(
   "g",
 );
 
-// A tail that could still grow into one of PATTERNS (superset of their prefixes).
-const VIABLE = new RegExp(
+// A tail that could still grow into one of PATTERNS (superset of their prefixes). The
+// streaming path computes the same thing by hand (./viable.ts); this is the reference.
+export const VIABLE = new RegExp(
   String.raw`(?<![A-Za-z0-9_-])(?:s(?:k(?:-[A-Za-z0-9_-]{0,55})?)?|e(?:y(?:J[A-Za-z0-9_-]{0,100}(?:\.[A-Za-z0-9_-]{0,64}(?:\.[A-Za-z0-9_-]{0,9})?)?)?)?)$` +
     String.raw`|(?<![A-Za-z0-9])A(?:[KS](?:I(?:A[A-Z0-9]{0,15})?)?)?$` +
     String.raw`|(?:-{1,5}|-----B(?:E(?:G(?:I(?:N(?: [A-Z0-9 ]{0,42})?)?)?)?)?)$`,
@@ -185,6 +187,13 @@ function automatonFor(template: string, minSpan: number): SuffixAutomaton | unde
   return sam;
 }
 
+/** Shortest text PATTERNS can match ("AKIA" + 16): a shorter pending text cannot hold one. */
+const MIN_PATTERN_LENGTH = 20;
+/** AWS_SECRET's value length, and how far before it its ":"/"=" can be (["']?\s{0,3} between). */
+const AWS_VALUE_LENGTH = 40;
+const AWS_SEPARATOR_GAP = 5;
+const NONE = -1e9;
+
 export function createOutputFilter(opts: OutputFilterOptions): OutputFilter {
   const minSpan = opts.minVerbatimSpan ?? DEFAULT_MIN_VERBATIM_SPAN;
   if (!Number.isInteger(minSpan) || minSpan < 16) throw new RangeError("minVerbatimSpan must be an integer >= 16");
@@ -192,13 +201,15 @@ export function createOutputFilter(opts: OutputFilterOptions): OutputFilter {
     throw new RangeError(`canary must be at least ${MIN_SECRET_LENGTH} characters`);
   }
 
-  const literals: { matcher: LiteralMatcher; reason: OutputBlockReason }[] = [];
-  if (opts.canary) literals.push({ matcher: new LiteralMatcher(opts.canary), reason: "canary" });
+  // The canary changes per request (its own small matcher); the secrets do not, and share
+  // one automaton across requests.
+  const canary = opts.canary ? new LiteralMatcher(opts.canary) : undefined;
+  const secrets: string[] = [];
   for (const secret of new Set(opts.secretValues)) {
-    if (secret.length >= MIN_SECRET_LENGTH && secret !== opts.canary) {
-      literals.push({ matcher: new LiteralMatcher(secret), reason: "own_secret" });
-    }
+    if (secret.length >= MIN_SECRET_LENGTH && secret !== opts.canary) secrets.push(secret);
   }
+  const secretSet = secrets.length > 0 ? literalSetFor(secrets) : undefined;
+  const literals = opts.canary ? [opts.canary, ...secrets] : secrets;
 
   // A prompt shorter than the span can never be copied "for at least minSpan characters".
   // The automaton is built once per prompt template: the per-request canary is cut out of
@@ -209,29 +220,76 @@ export function createOutputFilter(opts: OutputFilterOptions): OutputFilter {
 
   let pending = ""; // received, not yet emitted
   let base = 0; // absolute offset of pending[0]
-  let context = ""; // last emitted characters
+  // The last emitted pieces, by reference (no copy per push); each is at least one
+  // character, so CONTEXT_LENGTH slots always hold the last CONTEXT_LENGTH characters.
+  const recent: string[] = new Array<string>(CONTEXT_LENGTH).fill("");
+  let recentSlot = 0;
+  let lastEmitted = -1; // code of the last emitted character (-1: none yet)
+  let secretState = 0;
   let blocked: { reason: OutputBlockReason } | undefined;
+  // Cheap necessary conditions, tracked per character, decide whether the credential
+  // regexes can match at all (they almost never can). Absolute offsets:
+  let p1 = 0;
+  let p2 = 0; // the two previous characters
+  let trigger = NONE; // latest start of a "sk-", "eyJ", "IA" or "-B" (every PATTERNS match holds one)
+  let header = NONE; // where a "-----B" ending at the last "-B" would start
+  // AWS secrets need "...key" then ":" or "=" (within 4 characters).
+  let keyEnd = NONE; // offset just after the last "key"
+  let armedSeparator = NONE;
+
+  /** The last CONTEXT_LENGTH emitted characters (lookbehinds, the AWS secret's name). */
+  function context(): string {
+    let text = "";
+    for (let i = 1; i <= CONTEXT_LENGTH && text.length < CONTEXT_LENGTH; i++) {
+      text = recent[(recentSlot - i + CONTEXT_LENGTH) % CONTEXT_LENGTH]! + text;
+    }
+    return text.length > CONTEXT_LENGTH ? text.slice(-CONTEXT_LENGTH) : text;
+  }
 
   function emitUpTo(absEnd: number): string {
     const n = Math.max(0, Math.min(pending.length, absEnd - base));
     if (n === 0) return "";
-    const out = pending.slice(0, n);
-    pending = pending.slice(n);
+    let out: string;
+    if (n === pending.length) {
+      out = pending;
+      pending = "";
+    } else {
+      out = pending.slice(0, n);
+      pending = pending.slice(n);
+    }
     base += n;
-    context = (context + out).slice(-CONTEXT_LENGTH);
+    lastEmitted = out.charCodeAt(n - 1);
+    recent[recentSlot] = out;
+    recentSlot = (recentSlot + 1) % CONTEXT_LENGTH;
     return out;
   }
 
   /** Earliest absolute offset that must stay held given the current automata states. */
   function holdStart(): number {
     const end = base + pending.length;
-    let hold = end;
-    const scan = context + pending;
-    hold = Math.min(hold, base - context.length + patternHoldStart(scan, context.length));
-    for (const { matcher } of literals) if (matcher.matched > 0) hold = Math.min(hold, end - matcher.matched);
+    let hold = base + viableTailStart(pending, 0, lastEmitted, header >= base);
+    if (armedSeparator >= end - (AWS_VALUE_LENGTH + AWS_SEPARATOR_GAP)) {
+      // Rare (an "...key =" just before): the exact check on the text with its context.
+      const ctx = context();
+      hold = Math.min(hold, base - ctx.length + patternHoldStart(ctx + pending, ctx.length));
+    }
+    let matched = canary ? canary.matched : 0;
+    if (secretSet) matched = Math.max(matched, secretSet.depth[secretState]!);
+    if (matched > 0) hold = Math.min(hold, end - matched);
     const run = verbatim?.runStart();
     if (run !== undefined) hold = Math.min(hold, run);
     return hold;
+  }
+
+  /** Credential-pattern hit in the pending text; the regexes run only when one could match there. */
+  function patternHit(): Hit | undefined {
+    const n = pending.length;
+    const mayMatch =
+      n >= MIN_PATTERN_LENGTH && (trigger >= base || (n >= AWS_VALUE_LENGTH && armedSeparator >= base - AWS_SEPARATOR_GAP));
+    if (!mayMatch) return undefined;
+    const ctx = context();
+    const hit = findPatternHit(ctx + pending, ctx.length);
+    return hit && { reason: hit.reason, start: base - ctx.length + hit.start };
   }
 
   /**
@@ -241,8 +299,9 @@ export function createOutputFilter(opts: OutputFilterOptions): OutputFilter {
    */
   function emitBeforeBlock(absStart: number): string {
     const safe = pending.slice(0, Math.max(0, absStart - base));
-    let keep = patternHoldStart(context + safe, context.length) - context.length;
-    for (const { matcher } of literals) keep = Math.min(keep, safe.length - literalPrefixSuffix(safe, matcher.literal));
+    const ctx = context();
+    let keep = patternHoldStart(ctx + safe, ctx.length) - ctx.length;
+    for (const literal of literals) keep = Math.min(keep, safe.length - literalPrefixSuffix(safe, literal));
     return emitUpTo(base + Math.max(0, keep));
   }
 
@@ -258,15 +317,35 @@ export function createOutputFilter(opts: OutputFilterOptions): OutputFilter {
       for (let i = 0; i < chunk.length && !hit; i++) {
         const code = chunk.charCodeAt(i);
         const abs = chunkBase + i;
-        for (const { matcher, reason } of literals) {
-          if (matcher.feed(code)) hit = better(hit, { reason, start: abs - matcher.literal.length + 1 });
+        if (canary?.feed(code)) hit = { reason: "canary", start: abs - canary.literal.length + 1 };
+        if (secretSet) {
+          secretState = secretSet.step(secretState, code);
+          const length = secretSet.hitLength[secretState]!;
+          if (length > 0) hit = better(hit, { reason: "own_secret", start: abs - length + 1 });
         }
-        if (verbatim?.feed(code, chunk[i]!, abs)) hit = better(hit, { reason: "system_prompt", start: verbatim.runStart()! });
+        if (verbatim?.feed(code, abs)) hit = better(hit, { reason: "system_prompt", start: verbatim.runStart()! });
+        // Each offset is at or after the start of any match holding it (the last event
+        // can sit further back than an earlier one: "-B"), hence the max.
+        if (code === 45) {
+          if (p1 === 107 && p2 === 115) trigger = Math.max(trigger, abs - 2); // sk-
+        } else if (code === 74) {
+          if (p1 === 121 && p2 === 101) trigger = Math.max(trigger, abs - 2); // eyJ
+        } else if (code === 65) {
+          if (p1 === 73) trigger = Math.max(trigger, abs - 1); // IA
+        } else if (code === 66) {
+          if (p1 === 45) {
+            trigger = Math.max(trigger, abs - 5); // -B
+            header = abs - 5;
+          }
+        } else if ((code | 32) === 121) {
+          if ((p1 | 32) === 101 && (p2 | 32) === 107) keyEnd = abs + 1; // key, any case
+        } else if ((code === 58 || code === 61) && abs - keyEnd <= 4) armedSeparator = abs;
+        p2 = p1;
+        p1 = code;
       }
 
-      const scan = context + pending;
-      const pattern = findPatternHit(scan, context.length);
-      if (pattern) hit = better(hit, { reason: pattern.reason, start: base - context.length + pattern.start });
+      const pattern = patternHit();
+      if (pattern) hit = better(hit, pattern);
 
       if (hit) {
         const emit = emitBeforeBlock(hit.start);

@@ -484,3 +484,22 @@ describe("restorePii / createPiiRestorer", () => {
     }
   });
 });
+
+describe("degenerate input stays linear", () => {
+  it.each([
+    ["digits", "7"],
+    ["spaces", " "],
+    ["at signs", "@"],
+    ["NBSP-separated digit groups", "12\u00a034\u00a0"],
+    ["e-mail-like fragments", "a@1"],
+    ["IBAN-like groups", "FR76 "],
+    ["digits and dashes", "1-"],
+  ])("40,000 characters of %s", (_name, unit) => {
+    const text = unit.repeat(Math.ceil(40_000 / unit.length)).slice(0, 40_000);
+    const started = performance.now();
+    const r = maskPii(text);
+    // Quadratic work on 40,000 characters would take seconds; linear takes milliseconds.
+    expect(performance.now() - started).toBeLessThan(1500);
+    expect(restorePii(r.masked, r.mapping)).toBe(text);
+  });
+});

@@ -191,3 +191,22 @@ describe("sanitize: cost", () => {
     expect((performance.now() - t0) / 50).toBeLessThan(5);
   });
 });
+
+describe("degenerate input stays linear", () => {
+  it.each([
+    ["digits", "7", 1],
+    ["spaces", " ", 1],
+    ["at signs", "@", 1],
+    ["NBSP-separated digit groups", "12\u00a034\u00a0", 0],
+    ["unclosed tags", "<a title=\"", 0],
+    ["digits and dashes", "1-", 0],
+  ])("40,000 characters of %s", (_name, unit, capped) => {
+    const text = unit.repeat(Math.ceil(40_000 / unit.length)).slice(0, 40_000);
+    const started = performance.now();
+    const r = sanitize(text);
+    // Quadratic work on 40,000 characters would take seconds; linear takes milliseconds.
+    expect(performance.now() - started).toBeLessThan(1500);
+    expect(r.removed.runsCapped).toBe(capped);
+    if (capped === 0 && r.removed.html === 0) expect(r.text).toBe(text);
+  });
+});

@@ -226,7 +226,7 @@ const SCHEMES = ["javascript", "vbscript", "livescript"].map(schemePattern).join
 const DATA_SCHEME = `${schemePattern("data")}(?![\\t ]*image\\/(?:png|gif|jpe?g|webp|avif|bmp)[;,])`;
 /**
  * Markdown link destinations, reference definitions and autolinks. Only these contexts:
- * "JavaScript: le langage du web" in prose must survive. Used only through replace().
+ * "JavaScript: le langage du web" in prose must survive. Global: reset lastIndex before test().
  */
 const MD_DANGEROUS_LINK = new RegExp(`(\\]\\([ \\t]*<?|\\]:[ \\t]*<?|<)(?:${SCHEMES}|${DATA_SCHEME})`, "gi");
 
@@ -401,26 +401,42 @@ const TAG_START_CHAR = /[A-Za-z/!?]/;
 const PARSE_BUDGET_FACTOR = 4;
 const TAIL = 256;
 
-function stripSegment(seg: string, removed: SanitizeResult["removed"]): string {
-  // Output pieces, and the last TAIL characters of them (reading the tail of a growing
-  // string would flatten it on every removal: quadratic).
-  const parts: string[] = [];
-  let tail = "";
-  const push = (str: string) => {
+/**
+ * Output pieces, and the last TAIL characters of them (reading the tail of a growing string
+ * would flatten it on every removal: quadratic). A class rather than local closures: those
+ * cost a helper call each time they are created in bundles that keep function names.
+ */
+class Pieces {
+  readonly parts: string[] = [];
+  tail = "";
+
+  push(str: string): void {
     if (!str) return;
-    parts.push(str);
-    tail = str.length >= TAIL ? str.slice(-TAIL) : (tail + str).slice(-TAIL);
-  };
-  // A removal must not glue what precedes it to what follows: when the kept text ends
-  // inside something tag-like ("<", "</", "<img o"), a space keeps the halves apart.
-  const emit = (str: string) => {
+    this.parts.push(str);
+    this.tail = str.length >= TAIL ? str.slice(-TAIL) : (this.tail + str).slice(-TAIL);
+  }
+
+  /**
+   * A removal must not glue what precedes it to what follows: when the kept text ends
+   * inside something tag-like ("<", "</", "<img o"), a space keeps the halves apart.
+   */
+  emit(str: string): void {
+    const tail = this.tail;
     const lt = tail.lastIndexOf("<");
-    if (lt >= 0 && !tail.includes(">", lt) && (lt === tail.length - 1 || TAG_START_CHAR.test(tail[lt + 1]!))) push(" ");
-    push(str);
-  };
+    if (lt >= 0 && !tail.includes(">", lt) && (lt === tail.length - 1 || TAG_START_CHAR.test(tail[lt + 1]!))) this.push(" ");
+    this.push(str);
+  }
+}
+
+/** ASCII letters only, as HTML tag names: the result has the length of the input. */
+const lowerAscii = (seg: string) => seg.replace(/[A-Z]+/g, toLower);
+const toLower = (m: string) => m.toLowerCase();
+
+function stripSegment(seg: string, removed: SanitizeResult["removed"]): string {
+  const o = new Pieces();
   let out: string;
   if (seg.includes("<")) {
-    const lower = seg.replace(/[A-Z]+/g, (m) => m.toLowerCase()); // same length as seg
+    let lower: string | undefined; // lowerAscii(seg), computed when first needed
     // No tag can end after the last ">". And tag parsing gets a total budget: adversarial
     // input ("<a title=\"" x 1000) could otherwise rescan the same tail from every "<".
     const lastGt = seg.lastIndexOf(">");
@@ -437,7 +453,7 @@ function stripSegment(seg: string, removed: SanitizeResult["removed"]): string {
           removed.html++;
           return "< ";
         });
-        push(rest);
+        o.push(rest);
         i = seg.length;
         break;
       }
@@ -446,51 +462,55 @@ function stripSegment(seg: string, removed: SanitizeResult["removed"]): string {
         const tag = parseStartTag(seg, lt, lt + budget);
         budget -= (tag ? tag.end : seg.length) - lt;
         if (!tag) continue; // cut by the end of input: the browser drops it, nothing to run
-        push(seg.slice(i, lt));
+        o.push(seg.slice(i, lt));
         i = from = tag.end;
         if (CONTENT_ELEMENTS.has(tag.name)) {
           const memo = closers.get(tag.name);
           let closeEnd: number;
           if (memo && (memo[1] < 0 || memo[1] > tag.end)) closeEnd = memo[1];
           else {
-            closeEnd = findClosingTag(lower, tag.name, tag.end);
+            closeEnd = findClosingTag((lower ??= lowerAscii(seg)), tag.name, tag.end);
             closers.set(tag.name, [tag.end, closeEnd]);
           }
           removed.html++;
           if (closeEnd >= 0) {
-            emit("");
+            o.emit("");
             i = from = closeEnd;
-          } else emit(tag.attrs.length === 0 ? tag.name : ""); // "a <script> tag" is prose about HTML
+          } else o.emit(tag.attrs.length === 0 ? tag.name : ""); // "a <script> tag" is prose about HTML
           continue;
         }
         if (TAG_ELEMENTS.has(tag.name)) {
           removed.html++;
-          emit(tag.attrs.length === 0 ? tag.name : "");
+          o.emit(tag.attrs.length === 0 ? tag.name : "");
           continue;
         }
         const kept = tag.attrs.filter((a) => !isDangerousAttr(a.name, a.value));
         if (kept.length !== tag.attrs.length) {
           removed.html += tag.attrs.length - kept.length;
-          push(seg.slice(lt, tag.nameEnd) + kept.map((a) => seg.slice(a.from, a.to)).join("") + seg.slice(tag.lastAttrEnd, tag.end));
-        } else push(seg.slice(lt, tag.end));
+          o.push(seg.slice(lt, tag.nameEnd) + kept.map((a) => seg.slice(a.from, a.to)).join("") + seg.slice(tag.lastAttrEnd, tag.end));
+        } else o.push(seg.slice(lt, tag.end));
         continue;
       }
       if (c1 === 0x2f && isAsciiLetter(seg.charCodeAt(lt + 2))) {
         const gt = seg.indexOf(">", lt);
         if (gt < 0) continue;
-        const m = /^[^\s/>]+/.exec(lower.slice(lt + 2, gt));
+        const m = /^[^\s/>]+/.exec((lower ??= lowerAscii(seg)).slice(lt + 2, gt));
         if (m && isActiveElement(m[0])) {
           removed.html++;
-          push(seg.slice(i, lt));
-          emit("");
+          o.push(seg.slice(i, lt));
+          o.emit("");
           i = from = gt + 1;
         }
       }
     }
-    push(seg.slice(i));
-    out = parts.join("");
+    o.push(seg.slice(i));
+    out = o.parts.join("");
   } else out = seg;
   // "#" in place of the scheme: the link becomes an inert fragment and cannot re-form.
+  // test() first: the replacement callback is a closure, costly to create for nothing.
+  MD_DANGEROUS_LINK.lastIndex = 0;
+  if (!MD_DANGEROUS_LINK.test(out)) return out;
+  MD_DANGEROUS_LINK.lastIndex = 0;
   return out.replace(MD_DANGEROUS_LINK, (_m, ctx: string) => {
     removed.html++;
     return ctx + "#";
@@ -536,11 +556,12 @@ function capRuns(s: string, removed: SanitizeResult["removed"]): string {
     const hi = s.charCodeAt(p);
     if (hi >= 0xd800 && hi <= 0xdbff && p + 1 < n) width = 2;
     const lo = s.charCodeAt(p + 1);
-    const same = (x: number) => s.charCodeAt(x) === hi && (width === 1 || s.charCodeAt(x + 1) === lo);
+    // Inline comparisons, no local closure: bundlers that keep function names (wrangler)
+    // would wrap one in a helper call at every sampled pair.
     let a = p;
-    while (a - width >= last && same(a - width)) a -= width;
+    while (a - width >= last && s.charCodeAt(a - width) === hi && (width === 1 || s.charCodeAt(a - width + 1) === lo)) a -= width;
     let b = p + width;
-    while (b + width <= n && same(b)) b += width;
+    while (b + width <= n && s.charCodeAt(b) === hi && (width === 1 || s.charCodeAt(b + 1) === lo)) b += width;
     const limit = hi === 0x20 || hi === 0x09 ? WHITESPACE_RUN_CAP : RUN_CAP;
     if ((b - a) / width > limit) {
       out += s.slice(last, a + limit * width);
