@@ -23,6 +23,17 @@ export interface ChatResult {
   endedAt: number;
   bytes: number;
   error?: string;
+  /**
+   * Worker only, with SERVER_TIMING=on: its per-stage durations (ms), from the Server-Timing
+   * header (stages up to the first provider event) and the SSE comment before the first delta.
+   */
+  serverTiming?: Record<string, number>;
+}
+
+/** `a;dur=1.5, b;dur=2` -> {a: 1.5, b: 2} (later entries of the same name win). */
+export function parseServerTiming(value: string | undefined, into: Record<string, number> = {}): Record<string, number> {
+  for (const m of (value ?? "").matchAll(/([A-Za-z][\w-]*);dur=([\d.]+)/g)) into[m[1]!] = Number(m[2]);
+  return into;
 }
 
 export interface Target {
@@ -32,7 +43,7 @@ export interface Target {
   body: string;
 }
 
-type Transport = (url: string, init: { headers: Record<string, string>; body: string; signal: AbortSignal }) => Promise<{ status: number; body: AsyncIterable<Uint8Array> }>;
+type Transport = (url: string, init: { headers: Record<string, string>; body: string; signal: AbortSignal }) => Promise<{ status: number; body: AsyncIterable<Uint8Array>; serverTiming?: string }>;
 
 let transport: Transport | undefined;
 let transportName = "";
@@ -46,7 +57,8 @@ export async function initClient(kind: "undici" | "fetch", maxConnections: numbe
       const agent = new undici.Agent({ connections: maxConnections, keepAliveTimeout: 60_000, keepAliveMaxTimeout: 600_000, pipelining: 1, headersTimeout: 30_000, bodyTimeout: 30_000 });
       transport = async (url, init) => {
         const res = await undici.request(url, { method: "POST", headers: init.headers, body: init.body, dispatcher: agent, signal: init.signal });
-        return { status: res.statusCode, body: res.body };
+        const st = res.headers["server-timing"];
+        return { status: res.statusCode, body: res.body, serverTiming: Array.isArray(st) ? st.join(", ") : st };
       };
       closeTransport = () => agent.close();
       transportName = "undici.request + Agent (keep-alive)";
@@ -57,7 +69,7 @@ export async function initClient(kind: "undici" | "fetch", maxConnections: numbe
   }
   transport = async (url, init) => {
     const res = await fetch(url, { method: "POST", headers: init.headers, body: init.body, signal: init.signal });
-    return { status: res.status, body: (res.body ?? emptyBody()) as AsyncIterable<Uint8Array> };
+    return { status: res.status, body: (res.body ?? emptyBody()) as AsyncIterable<Uint8Array>, serverTiming: res.headers.get("server-timing") ?? undefined };
   };
   transportName = "global fetch (Node's undici, keep-alive)";
   return transportName;
@@ -92,6 +104,7 @@ export async function chatOnce(t: Target, timeoutMs = 30_000): Promise<ChatResul
   let ttft = NaN;
   let bytes = 0;
   let status = 0;
+  let serverTiming: Record<string, number> | undefined;
   try {
     const res = await transport!(t.url, { headers: t.headers(), body: t.body, signal });
     status = res.status;
@@ -115,6 +128,11 @@ export async function chatOnce(t: Target, timeoutMs = 30_000): Promise<ChatResul
           let when = at;
           for (const a of arrivals) if (a.offset <= pos) when = a.at;
           ttft = when - startedAt;
+          if (res.serverTiming) {
+            serverTiming = parseServerTiming(res.serverTiming);
+            // The Worker's comment line right before its first delta: the stages after the headers.
+            parseServerTiming(/^: server-timing (.*)$/m.exec(head)?.[1], serverTiming);
+          }
         }
         if (head.length > 1_000_000) throw new Error("no content event in the first MB");
       }
@@ -123,7 +141,11 @@ export async function chatOnce(t: Target, timeoutMs = 30_000): Promise<ChatResul
       if (status !== 200) {
         if (errorBody.length < 2048) errorBody += text;
       } else if (t.path === "worker") {
-        if (window.includes("event: done")) sawEnd = true;
+        if (window.includes("event: done")) {
+          sawEnd = true;
+          // The Worker's work counts of this chat, in a comment before `done` (SERVER_TIMING=on).
+          if (serverTiming) parseServerTiming(/^: server-timing (n-.*)$/m.exec(window)?.[1], serverTiming);
+        }
         if (window.includes("event: error")) sawError = true;
         if (sawError && !errorCode) errorCode = /event: error\ndata: \{"error":\{"code":"([a-z_]+)"/.exec(window)?.[1] ?? /"code":"([a-z_]+)"/.exec(window)?.[1] ?? "";
       } else if (window.includes("data: [DONE]")) sawEnd = true;
@@ -132,7 +154,7 @@ export async function chatOnce(t: Target, timeoutMs = 30_000): Promise<ChatResul
     const endedAt = performance.now();
     const ok = status === 200 && sawEnd && !sawError && !Number.isNaN(ttft);
     return {
-      path: t.path, ok, status, ttftMs: ttft, totalMs: endedAt - startedAt, startedAt, endedAt, bytes,
+      path: t.path, ok, status, ttftMs: ttft, totalMs: endedAt - startedAt, startedAt, endedAt, bytes, serverTiming,
       error: ok ? undefined
         : status !== 200 ? `HTTP ${status}${/"code":"([a-z_]+)"/.exec(errorBody)?.[1] ? ` ${/"code":"([a-z_]+)"/.exec(errorBody)![1]}` : ""}`
         : sawError ? `error event${errorCode ? ` ${errorCode}` : ""}` : !sawEnd ? "stream ended without done" : "no content event",

@@ -107,6 +107,8 @@ interface LatencyLevel {
   added: { ttftP50: number; ttftP99: number; totalP50: number; totalP99: number };
   /** c=1 only: median of the paired differences (each B with the A just before it). */
   pairedTtftP50?: number;
+  /** Median per stage of the Worker's Server-Timing (ms), from request arrival to the first delta. */
+  serverTimingP50?: Record<string, number>;
   cpu: CpuUsage;
 }
 
@@ -151,8 +153,10 @@ interface TripCounts {
     redisHttp: number;
     redisCommands: number;
     pgConnections: number;
-    /** Startup + simple queries + extended-protocol syncs: each one waits for PostgreSQL. */
+    /** Startup + simple queries + extended-protocol syncs + HTTP queries: each one waits for PostgreSQL. */
     pgRoundTrips: number;
+    /** Statements sent over Neon's HTTP protocol (POST /sql), no connection of their own. */
+    pgHttpQueries: number;
     upstreamChat: number;
     upstreamModeration: number;
   };
@@ -161,7 +165,7 @@ interface TripCounts {
 }
 
 async function readCounters(stack: Stack) {
-  const get = async (url: string, headers: Record<string, string> = {}) => (await fetch(url, { headers })).json() as Promise<Record<string, Record<string, number>> & { connections?: number }>;
+  const get = async (url: string, headers: Record<string, string> = {}) => (await fetch(url, { headers })).json() as Promise<Record<string, Record<string, number>> & { connections?: number; httpQueries?: number }>;
   const [bridge, proxy, upstream] = await Promise.all([
     get(`http://127.0.0.1:${stack.settings.DEV_BRIDGE_PORT}/__stats`, { authorization: `Bearer ${stack.settings.UPSTASH_REDIS_REST_TOKEN}` }),
     get(`http://127.0.0.1:${stack.settings.DEV_PROXY_PORT}/__stats`),
@@ -190,6 +194,7 @@ async function countTrips(stack: Stack, worker: Target, chats: number): Promise<
   const redis = diff(before.bridge.commands, after.bridge.commands);
   const pg = diff(before.proxy.messages, after.proxy.messages);
   const up = diff(before.upstream.requests, after.upstream.requests);
+  const pgHttp = (after.proxy.httpQueries ?? 0) - (before.proxy.httpQueries ?? 0);
   const per = (n: number) => round(n / chats, 2);
   return {
     chats,
@@ -197,12 +202,13 @@ async function countTrips(stack: Stack, worker: Target, chats: number): Promise<
       redisHttp: per(sum(diff(before.bridge.requests, after.bridge.requests))),
       redisCommands: per(sum(redis)),
       pgConnections: per((after.proxy.connections ?? 0) - (before.proxy.connections ?? 0)),
-      pgRoundTrips: per((pg.startup ?? 0) + (pg.Q ?? 0) + (pg.S ?? 0)),
+      pgRoundTrips: per((pg.startup ?? 0) + (pg.Q ?? 0) + (pg.S ?? 0) + pgHttp),
+      pgHttpQueries: per(pgHttp),
       upstreamChat: per(up["/v1/chat/completions"] ?? 0),
       upstreamModeration: per(up["/v1/moderations"] ?? 0),
     },
-    redisByCommand: Object.fromEntries(Object.entries(redis).map(([k, v]) => [k, per(v)])),
-    pgByMessage: Object.fromEntries(Object.entries(pg).map(([k, v]) => [k, per(v)])),
+    redisByCommand: Object.fromEntries(Object.entries(redis).map(([k, v]) => [k, per(v as number)])),
+    pgByMessage: Object.fromEntries(Object.entries(pg).map(([k, v]) => [k, per(v as number)])),
   };
 }
 
@@ -240,13 +246,18 @@ async function latencyLevel(stack: Stack, t: { direct: Target; worker: Target },
   const cpu = usageBetween(before, snapshot(stack.roles));
   const direct = pathStats(a);
   const worker = pathStats(b);
+  const timings = b.filter((r) => r.ok && r.serverTiming).map((r) => r.serverTiming!);
+  const stages = [...new Set(timings.flatMap((t) => Object.keys(t)))];
+  const serverTimingP50 = timings.length
+    ? Object.fromEntries(stages.map((s) => [s, round(percentile(timings.map((t) => t[s] ?? 0), 50), 2)]))
+    : undefined;
   return {
     concurrency: c, method, direct, worker,
     added: {
       ttftP50: worker.ttft.p50 - direct.ttft.p50, ttftP99: worker.ttft.p99 - direct.ttft.p99,
       totalP50: worker.total.p50 - direct.total.p50, totalP99: worker.total.p99 - direct.total.p99,
     },
-    pairedTtftP50, cpu,
+    pairedTtftP50, serverTimingP50, cpu,
   };
 }
 
@@ -393,6 +404,7 @@ function printReport(r: BenchResult) {
         line(`   ${pad(String(lv.concurrency), 4)}${pad(name, 9)}${lpad(String(s.n), 6)}${lpad(s.okPct.toFixed(1), 8)}${lpad(fmtMs(s.ttft.p50), 10)}${lpad(fmtMs(s.ttft.p99), 10)}${lpad(fmtMs(s.total.p50), 11)}${lpad(fmtMs(s.total.p99), 11)}`);
       }
       line(`   ${pad("", 4)}${pad("B − A", 9)}${lpad("", 14)}${lpad(fmtMs(lv.added.ttftP50), 10)}${lpad(fmtMs(lv.added.ttftP99), 10)}${lpad(fmtMs(lv.added.totalP50), 11)}${lpad(fmtMs(lv.added.totalP99), 11)}${lv.pairedTtftP50 !== undefined ? `   (paired TTFT diff median ${fmtMs(lv.pairedTtftP50)})` : ""}`);
+      if (lv.serverTimingP50) line(`        Worker stages, p50 ms (Server-Timing; request arrival to first delta): ${Object.entries(lv.serverTimingP50).map(([k, v]) => `${k} ${fmtMs(v)}`).join(", ")}`);
       const errs = { ...lv.direct.errors, ...lv.worker.errors };
       if (Object.keys(errs).length) line(`        errors: A ${JSON.stringify(lv.direct.errors)} B ${JSON.stringify(lv.worker.errors)}`);
       line(`        CPU (% of one core): ${topCpu(lv.cpu)}; machine ${lv.cpu.machineBusyPct ?? "?"}% busy`);
@@ -424,7 +436,7 @@ function printReport(r: BenchResult) {
     line();
     line(`Round trips per chat (${T.chats} sequential chats through the Worker after one per user, background writes included; counted by the local servers)`);
     line(`   Redis (Upstash REST): ${T.perChat.redisHttp} HTTP requests carrying ${T.perChat.redisCommands} commands: ${Object.entries(T.redisByCommand).map(([k, v]) => `${k} ${v}`).join(", ")}`);
-    line(`   PostgreSQL (Neon proxy): ${T.perChat.pgConnections} connections, ${T.perChat.pgRoundTrips} round trips (client messages: ${Object.entries(T.pgByMessage).map(([k, v]) => `${k} ${v}`).join(", ")})`);
+    line(`   PostgreSQL (Neon proxy): ${T.perChat.pgConnections} connections, ${T.perChat.pgRoundTrips} round trips (client messages: ${Object.entries(T.pgByMessage).map(([k, v]) => `${k} ${v}`).join(", ")}; HTTP queries ${T.perChat.pgHttpQueries})`);
     line(`   model upstream: ${T.perChat.upstreamChat} chat completions, ${T.perChat.upstreamModeration} moderation requests`);
   }
 
@@ -565,6 +577,7 @@ async function main() {
           const lv = await latencyLevel(stack, targets, c);
           levels.push(lv);
           log(`latency: c=${String(c).padEnd(3)} TTFT p50 A ${fmtMs(lv.direct.ttft.p50)} B ${fmtMs(lv.worker.ttft.p50)} (+${fmtMs(lv.added.ttftP50)})  p99 A ${fmtMs(lv.direct.ttft.p99)} B ${fmtMs(lv.worker.ttft.p99)} (+${fmtMs(lv.added.ttftP99)})  ok A ${lv.direct.okPct.toFixed(1)}% B ${lv.worker.okPct.toFixed(1)}%`);
+          if (lv.serverTimingP50) log(`latency: c=${c} Worker stages p50 ms: ${Object.entries(lv.serverTimingP50).map(([k, v]) => `${k} ${fmtMs(v)}`).join(", ")}`);
         }
         result.latency = { client, messageChars: targets.messageChars, answerChars: targets.answerChars, levels };
       }

@@ -182,6 +182,8 @@ export async function startStack(opts: {
       // Worker logs at warn: info lines would measure the dev console plumbing (workerd ->
       // wrangler -> dev/start.ts -> this log), not the gateway.
       LOG_LEVEL: "warn",
+      // Per-stage durations of each chat (Server-Timing header + an SSE comment): the TTFT breakdown.
+      SERVER_TIMING: "on",
     };
     for (const [k, v] of Object.entries(opts.overrides ?? {})) {
       if (!BINDING_KEYS.includes(k)) throw new Error(`--set ${k}: not a Worker setting (see worker/env.ts)`);

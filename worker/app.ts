@@ -18,6 +18,7 @@ import { hmacSha256Hex } from "./crypto";
 import { getRedis } from "./lib/redis";
 import { createLogger, describeError } from "./lib/log";
 import { RequestScope } from "./lib/scope";
+import { StageTimer } from "./lib/timing";
 import { adminRoutes } from "./routes/admin";
 import { authRoutes } from "./routes/auth";
 import { chatRoutes } from "./routes/chat";
@@ -84,7 +85,7 @@ function alertRedisDown(c: Context<AppEnv>) {
 
 /** The pipeline stage that answers with a given error code, for the access log. */
 const STAGE_OF: Record<string, string> = {
-  unauthorized: "auth", subscription_inactive: "subscription", consent_required: "consent", rate_limited: "rate-limit",
+  unauthorized: "auth", subscription_inactive: "subscription", consent_required: "consent", rate_limited: "rate-limit", overloaded: "admission",
   invalid_input: "validate", payload_too_large: "body-limit", unsupported_media_type: "content-type",
   prompt_injection: "injection", content_blocked: "moderation", budget_exceeded: "budget",
   provider_unavailable: "provider", service_unavailable: "dependency", not_found: "routing", method_not_allowed: "routing",
@@ -109,17 +110,23 @@ export function createApp() {
   app.use(async (c, next) => {
     const config = loadConfig(c.env); // throws ConfigError -> 500 misconfigured
     c.set("config", config);
+    if (config.SERVER_TIMING === "on") c.set("timing", new StageTimer());
     c.set("log", createLogger({ requestId: c.get("requestId") }, config.LOG_LEVEL));
     const scope = new RequestScope(config, c.env);
     c.set("scope", scope);
-    c.set("audit", createAuditWriter(scope, c.get("log"), (event) =>
-      createAlerter({ config, redis: getRedis(config), log: c.get("log") }).send({
-        kind: event.type === "guard.output_blocked" ? "secret_in_output" : "security_event",
-        subject: event.type,
+    c.set("audit", createAuditWriter(scope, c.get("log"), (event) => {
+      // A cut answer alerts per reason: a canary or system-prompt leak (the model was
+      // manipulated) must not mute the alert of a leaked secret within the dedupe window.
+      const reason = event.type === "guard.output_blocked" && typeof event.details?.reason === "string" ? event.details.reason : undefined;
+      const leak = reason === "canary" || reason === "system_prompt";
+      return createAlerter({ config, redis: getRedis(config), log: c.get("log") }).send({
+        kind: reason && !leak ? "secret_in_output" : "security_event",
+        subject: reason ? `${event.type}:${reason}` : event.type,
         severity: "critical",
         // Names and counts only: audit details never hold user text or secrets.
         text: `Critical security event ${event.type} (request ${event.requestId ?? "-"}): ${JSON.stringify(event.details ?? {}).slice(0, 300)}`,
-      })));
+      });
+    }));
     const startedAt = Date.now();
     try {
       await next();

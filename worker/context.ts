@@ -3,6 +3,7 @@ import type { Config } from "./env";
 import type { AuditWriter } from "./lib/audit";
 import type { Logger } from "./lib/log";
 import type { RequestScope } from "./lib/scope";
+import type { StageTimer } from "./lib/timing";
 import type { Tier } from "./lib/tiers";
 
 export interface AuthUser {
@@ -18,6 +19,8 @@ declare module "hono" {
     scope: RequestScope;
     audit: AuditWriter;
     user: AuthUser;
+    /** Per-stage durations, only with SERVER_TIMING=on. */
+    timing: StageTimer | undefined;
   }
 }
 

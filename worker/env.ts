@@ -69,6 +69,8 @@ const jsonRecord = z.string().optional().transform((v, ctx) => {
 export const configSchema = z.object({
   ENVIRONMENT: z.enum(["development", "test", "production"]).default("production"),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  /** "on": chat answers carry a Server-Timing header of per-stage durations (no user data; for benchmarks). */
+  SERVER_TIMING: z.enum(["on", "off"]).default("off"),
   CORS_ORIGINS: csv.pipe(z.array(z.url().refine((u) => u !== "*")).max(50)).default([]),
   BODY_LIMIT_BYTES: int(65536),
   UPSTASH_REDIS_REST_URL: z.url(),

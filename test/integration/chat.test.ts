@@ -83,7 +83,7 @@ describe("POST /api/chat: the stream", () => {
     expect(deltaText(events)).toBe("Réponds [EMAIL_7] tel quel");
   });
 
-  it("cuts the stream with output_blocked when the model leaks the system prompt or canary, and audits it", async () => {
+  it("cuts the stream with output_blocked when the model leaks the system prompt or canary, and audits it critical", async () => {
     const u = await signUp();
     const res = await chat(u.accessToken, { message: "Bonjour !", model: "leak" });
     expect(res.status).toBe(200);
@@ -94,8 +94,22 @@ describe("POST /api/chat: the stream", () => {
     expect(deltaText(events)).not.toMatch(/UA-CANARY-/);
     const rows = await auditRows(u.id, "guard.output_blocked");
     expect(rows[0]!.details).toMatchObject({ reason: expect.stringMatching(/canary|system_prompt/) });
+    expect(rows[0]!.severity).toBe("critical"); // proof the model was manipulated: operations are alerted
     const row = await usageRow(res.headers.get("x-request-id")!);
     expect(row!.status).toBe("output_blocked");
+  });
+
+  it("/v1 cuts the same leak with an error chunk, audited critical too", async () => {
+    const u = await signUp();
+    const res = await call("/v1/chat/completions", { token: u.accessToken, body: { model: "leak", stream: true, messages: [{ role: "user", content: "Bonjour !" }] } });
+    expect(res.status).toBe(200);
+    const events = await readSse(res);
+    expect(events[events.length - 1]!.data).toBe("[DONE]");
+    expect(events[events.length - 2]).toMatchObject({ event: "error", data: { error: { code: "output_blocked" } } });
+    expect(JSON.stringify(events)).not.toMatch(/UA-CANARY-/);
+    const rows = await auditRows(u.id, "guard.output_blocked");
+    expect(rows[0]!.severity).toBe("critical");
+    expect((await usageRow(res.headers.get("x-request-id")!))!.status).toBe("output_blocked");
   });
 
   it("cuts a secret-format string in the answer and alerts operations (critical event)", async () => {
@@ -133,6 +147,16 @@ describe("POST /api/chat: the stream", () => {
     const res = await chat(u.accessToken, { message: "Une longue réponse", model: "slow" });
     const requestId = res.headers.get("x-request-id")!;
     await readSse(res, (_e, all) => all.filter((x) => x.event === "delta").length < 2);
+    const row = await eventually(() => withDb((db) => db.select().from(usage).where(eq(usage.requestId, requestId))), (r) => r.length > 0, 10_000);
+    expect(row[0]?.status).toBe("aborted");
+    expect(row[0]!.outputTokens).toBeGreaterThan(0);
+  });
+
+  it("/v1 records the usage as aborted too when the client goes away", async () => {
+    const u = await signUp();
+    const res = await call("/v1/chat/completions", { token: u.accessToken, body: { model: "slow", stream: true, messages: [{ role: "user", content: "Une longue réponse" }] } });
+    const requestId = res.headers.get("x-request-id")!;
+    await readSse(res, (_e, all) => all.filter((x) => x.data?.choices?.[0]?.delta?.content).length < 2);
     const row = await eventually(() => withDb((db) => db.select().from(usage).where(eq(usage.requestId, requestId))), (r) => r.length > 0, 10_000);
     expect(row[0]?.status).toBe("aborted");
     expect(row[0]!.outputTokens).toBeGreaterThan(0);

@@ -73,6 +73,7 @@ describe("GET /metrics: access", () => {
       ai_time_to_first_token_seconds: "histogram", ai_tokens: "histogram", ai_calls_active: "gauge",
       circuit_state: "gauge", rate_limited_total: "counter", prompt_injection_total: "counter",
       pii_masked_total: "counter", output_blocked_total: "counter", moderation_blocked_total: "counter",
+      admission_in_flight: "gauge", admission_queued: "gauge", admission_refused_total: "counter",
     };
     for (const [name, type] of Object.entries(expected)) {
       expect(p.families.get(name)?.type, name).toBe(type);
@@ -82,6 +83,9 @@ describe("GET /metrics: access", () => {
       expect([0, 1, 2], provider).toContain(p.value("circuit_state", { provider }));
       expect(p.value("ai_calls_active", { provider }), provider).toBeGreaterThanOrEqual(0);
     }
+    expect(p.value("admission_in_flight", {})).toBeGreaterThanOrEqual(0);
+    expect(p.value("admission_queued", {})).toBe(0); // nothing waits in this quiet test isolate
+    for (const reason of ["queue_full", "wait_exceeded"]) expect(p.value("admission_refused_total", { reason })).toBeGreaterThanOrEqual(0);
     expect((await call("/metrics", { method: "POST", token: METRICS_TOKEN, body: {} })).status).toBe(405);
   });
 });

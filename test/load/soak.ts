@@ -1,31 +1,36 @@
 /**
  * `npm run soak`: a steady rate of chats (default 10/s for 60 s) against the whole local stack.
- * Memory is watched two ways:
- *  - the JS heap of the Worker through its V8 inspector (wrangler's --inspector-port): after a
- *    forced GC, with the stack idle, once after a warm-up phase (SOAK_WARMUP_SECONDS at the same
- *    rate, then drained) and once after the 60 s run (drained), plus a heap snapshot at both
- *    points summarised per constructor (what grew, if anything);
- *  - VmRSS of the workerd processes under wrangler every SOAK_SAMPLE_SECONDS.
- * PASS when every chat streamed to `done` with exactly one usage row, the live JS heap after GC
- * grew by at most SOAK_MAX_HEAP_GROWTH_PCT (10) % between the two idle points (a leak of even
- * 1 KB per chat shows as ~600 KB over 600 chats), and the RSS slope over the second half of the
- * run is at most SOAK_MAX_RSS_SLOPE_PCT (10) % of the RSS at warm-up end per minute (RSS grows
- * early as V8 and the allocator size their pools; a leak keeps it climbing at the end).
+ *
+ * Memory is judged on the Worker's JS heap, read through its V8 inspector (wrangler's
+ * --inspector-port): after a forced GC with the stack drained and idle, once after a warm-up
+ * phase (SOAK_WARMUP_SECONDS at the same rate) and once after the 60 s run. PASS when every
+ * chat streamed to `done` with exactly one usage row and that heap grew by at most
+ * SOAK_MAX_HEAP_GROWTH_PCT (10) %: a leak of even 1 KB per chat would show as ~600 KB. The JS
+ * heap is what a Worker owns (and what Cloudflare's 128 MB isolate limit applies to).
+ *
+ * VmRSS of the workerd processes is sampled every SOAK_SAMPLE_SECONDS and reported, with a
+ * control: as many GET /nope (404, no I/O) as there were chats, to show the runtime's own
+ * per-request growth. Locally workerd's native memory grows with every request, also for
+ * that 404 and also in wrangler's proxy workerd, which runs none of our code (allocator
+ * retention in the local runtime, see test/load/README.md), so RSS is not a pass criterion by
+ * default; SOAK_MAX_RSS_SLOPE_PCT > 0 makes "RSS slope over the second half of the run, in %
+ * of the RSS after warm-up per minute" one.
  *
  * Settings (env): SOAK_RATE 10 (chats/s; the stack costs ~50-110 ms of CPU per chat, so 20/s
  * saturates a 2-core machine), SOAK_SECONDS 60, SOAK_WARMUP_SECONDS 15 (before the measured
  * run), SOAK_SAMPLE_SECONDS 5, SOAK_USERS 20 (premium, 1000/h each), SOAK_MAX_HEAP_GROWTH_PCT 10,
- * SOAK_MAX_RSS_SLOPE_PCT 10, SOAK_MAX_INFLIGHT 400 (a send is skipped, and counted, beyond it),
- * SOAK_COOLDOWN_SECONDS 20 (idle sampling after the drain), SOAK_SNAPSHOTS 1 (0: no heap
- * snapshots, only heap sizes), LOAD_PG_MAX_CONNS 40, LOAD_KEEP_LOGS=1. Any Worker setting (e.g.
- * GUARD_REDIS_TIMEOUT_MS) passes through the environment.
+ * SOAK_MAX_RSS_SLOPE_PCT 0 (report only), SOAK_MAX_INFLIGHT 400 (a send is skipped, and counted,
+ * beyond it), SOAK_COOLDOWN_SECONDS 20 (idle sampling after the drain), SOAK_SNAPSHOTS 0 (1: heap
+ * snapshots at both idle points and what grew per constructor; a snapshot itself costs the
+ * workerd processes tens of MB of RSS), LOAD_PG_MAX_CONNS 40, LOAD_KEEP_LOGS=1. Any Worker
+ * setting (e.g. GUARD_REDIS_TIMEOUT_MS) passes through the environment.
  */
 import os from "node:os";
-import { chat, createUsers, triggerHourlyCron, type ChatResult } from "./lib/client";
+import { chat, createUsers, request, triggerHourlyCron, type ChatResult } from "./lib/client";
 import { RunDb, waitUntil } from "./lib/db";
 import { connectInspector, growth, type HeapSummary, type Inspector } from "./lib/inspector";
 import { commOf, descendants, guardRun, rssKiB, startStack, type Stack } from "./lib/stack";
-import { countBy, envInt, fmtCounts, percentile, sleep, slope, table } from "./lib/util";
+import { countBy, envInt, fmtCounts, mapLimit, percentile, sleep, slope, table } from "./lib/util";
 
 const RATE = envInt("SOAK_RATE", 10);
 const SECONDS = envInt("SOAK_SECONDS", 60);
@@ -33,8 +38,8 @@ const WARMUP = envInt("SOAK_WARMUP_SECONDS", 15);
 const SAMPLE = envInt("SOAK_SAMPLE_SECONDS", 5);
 const USERS = envInt("SOAK_USERS", 20);
 const MAX_HEAP_GROWTH = envInt("SOAK_MAX_HEAP_GROWTH_PCT", 10);
-const MAX_RSS_SLOPE = envInt("SOAK_MAX_RSS_SLOPE_PCT", 10);
-const SNAPSHOTS = envInt("SOAK_SNAPSHOTS", 1) > 0;
+const MAX_RSS_SLOPE = envInt("SOAK_MAX_RSS_SLOPE_PCT", 0);
+const SNAPSHOTS = envInt("SOAK_SNAPSHOTS", 0) > 0;
 const MAX_INFLIGHT = envInt("SOAK_MAX_INFLIGHT", 400);
 const PG_MAX = envInt("LOAD_PG_MAX_CONNS", 40);
 /** Idle seconds sampled after the drain: does the memory come back down? */
@@ -74,7 +79,8 @@ try {
 
   let inspector: Inspector | undefined;
   try {
-    inspector = await connectInspector(stack.inspectorPort);
+    // A 404 wakes the isolate up so that workerd runs a pending GC / snapshot.
+    inspector = await connectInspector(stack.inspectorPort, 10_000, () => request(stack!.url, "GET", "/nope"));
   } catch (e) {
     problems.push(`no inspector on port ${stack.inspectorPort} (${e instanceof Error ? e.message : e}): the JS heap cannot be checked`);
   }
@@ -136,15 +142,23 @@ try {
   interface IdlePoint { name: string; t: number; heapMB: number; rssMB: number; summary?: HeapSummary; chats: number }
   const idlePoint = async (name: string, snapshot: boolean): Promise<IdlePoint> => {
     await sleep(3000);
-    const rss = workerds.reduce((s, p) => s + (rssKiB(p) ?? 0), 0) / 1024;
     let heapMB = NaN;
     let summary: HeapSummary | undefined;
     if (inspector) {
       try {
         heapMB = (await inspector.heapUsage({ gc: true })).usedSize / 2 ** 20;
-        if (snapshot && SNAPSHOTS) summary = await inspector.snapshotSummary();
       } catch (e) {
         problems.push(`inspector at ${name}: ${e instanceof Error ? e.message : e}`);
+      }
+    }
+    // RSS after the GC: V8 gives the pages of collected garbage back, the rest is what stays.
+    await sleep(1000);
+    const rss = workerds.reduce((s, p) => s + (rssKiB(p) ?? 0), 0) / 1024;
+    if (inspector && snapshot && SNAPSHOTS) {
+      try {
+        summary = await inspector.snapshotSummary();
+      } catch (e) {
+        problems.push(`inspector snapshot at ${name}: ${e instanceof Error ? e.message : e}`);
       }
     }
     log(`[soak] idle point "${name}": JS heap after GC ${heapMB.toFixed(1)} MB, workerd RSS ${rss.toFixed(0)} MB`);
@@ -164,6 +178,10 @@ try {
     await sampleNow("idle");
   }
   const idle = await idlePoint(`after ${COOLDOWN} s more idle`, false);
+  // Control: the runtime's own per-request memory, with a request that runs no pipeline.
+  const controlN = end.chats - warm.chats;
+  await mapLimit(Array.from({ length: controlN }, (_, i) => i), 8, () => request(stack!.url, "GET", "/nope"));
+  const control = await idlePoint(`after ${controlN} x GET /nope (404 control)`, false);
   inspector?.close();
 
   // --- answers and rows -------------------------------------------------------------------
@@ -203,14 +221,16 @@ try {
   const rssSlope = slope(secondHalf.map((s) => ({ x: s.t / 60, y: s.workerdKiB / 1024 })));
   const rssSlopePct = (rssSlope / warm.rssMB) * 100;
   if (Number.isFinite(heapGrowthPct) && heapGrowthPct > MAX_HEAP_GROWTH) problems.push(`JS heap after GC grew ${heapGrowthPct.toFixed(1)} % over the run (${retainedPerChat.toFixed(0)} bytes per chat; limit ${MAX_HEAP_GROWTH} %)`);
-  if (rssSlopePct > MAX_RSS_SLOPE) problems.push(`workerd RSS still climbing over the second half of the run: ${rssSlope.toFixed(1)} MB/min = ${rssSlopePct.toFixed(1)} %/min of ${warm.rssMB.toFixed(0)} MB (limit ${MAX_RSS_SLOPE} %/min)`);
+  const kbPerChat = ((end.rssMB - warm.rssMB) * 1024) / Math.max(1, runChats);
+  const kbPer404 = ((control.rssMB - idle.rssMB) * 1024) / Math.max(1, controlN);
+  if (MAX_RSS_SLOPE > 0 && rssSlopePct > MAX_RSS_SLOPE) problems.push(`workerd RSS still climbing over the second half of the run: ${rssSlope.toFixed(1)} MB/min = ${rssSlopePct.toFixed(1)} %/min of ${warm.rssMB.toFixed(0)} MB (limit ${MAX_RSS_SLOPE} %/min)`);
 
   // --- report -----------------------------------------------------------------------------
   log("");
   log(table("Samples (VmRSS of workerd; live JS heap without forced GC)", samples.map((s) => ({
     "t (s)": s.t.toFixed(0), phase: s.phase, "workerd MB": mb(s.workerdKiB), "per process MB": s.perPid, "JS heap MB": s.heapMB.toFixed(1), "wrangler node MB": mb(s.wranglerKiB), "sent so far": s.sent, "in flight": s.inflight,
   }))));
-  log(table("Idle points (stack drained; JS heap after forced GC)", [cold, warm, end, idle].map((p) => ({
+  log(table("Idle points (stack drained; JS heap after forced GC)", [cold, warm, end, idle, control].map((p) => ({
     point: p.name, "t (s)": p.t.toFixed(0), "chats so far": p.chats, "JS heap MB": p.heapMB.toFixed(2), "workerd RSS MB": p.rssMB.toFixed(0),
   }))));
   if (warm.summary && end.summary) {
@@ -222,7 +242,8 @@ try {
     "JS heap after GC, warm MB": warm.heapMB.toFixed(2), "end MB": end.heapMB.toFixed(2), "heap growth": `${heapGrowthPct.toFixed(1)} %`,
     "retained per chat": `${retainedPerChat.toFixed(0)} B`, "heap limit": `${MAX_HEAP_GROWTH} %`,
     "RSS warm MB": warm.rssMB.toFixed(0), "RSS end MB": end.rssMB.toFixed(0), [`RSS +${COOLDOWN}s idle MB`]: idle.rssMB.toFixed(0),
-    "RSS slope 2nd half": `${rssSlope.toFixed(1)} MB/min (${rssSlopePct.toFixed(1)} %/min)`, "slope limit": `${MAX_RSS_SLOPE} %/min`,
+    "RSS slope 2nd half": `${rssSlope.toFixed(1)} MB/min (${rssSlopePct.toFixed(1)} %/min)`, "slope limit": MAX_RSS_SLOPE > 0 ? `${MAX_RSS_SLOPE} %/min` : "report only",
+    "RSS per chat": `${kbPerChat.toFixed(0)} KB`, "RSS per 404 (control)": `${kbPer404.toFixed(0)} KB`,
   }]));
   log(table("Answers", Object.entries(byOutcome).map(([k, v]) => ({ outcome: k, count: v }))));
   const windows: Record<string, number>[] = [];
@@ -247,13 +268,13 @@ try {
   if (failedIds.length) log(table("Why the Worker answered 5xx (its log)", Object.entries(stack.failureCauses(failedIds)).map(([cause, n]) => ({ cause, count: n }))));
   await db.end();
   log(`[soak] summary: ${results.length} chats (${mainResults.length} in the ${SECONDS} s run at ${RATE}/s), not done ${bad.length}, usage rows missing ${missing} / duplicated ${dup}; ` +
-    `JS heap after GC ${warm.heapMB.toFixed(1)} -> ${end.heapMB.toFixed(1)} MB (${heapGrowthPct.toFixed(1)} %, ${retainedPerChat.toFixed(0)} B/chat); RSS ${warm.rssMB.toFixed(0)} -> ${end.rssMB.toFixed(0)} MB, slope 2nd half ${rssSlopePct.toFixed(1)} %/min`);
+    `JS heap after GC ${warm.heapMB.toFixed(1)} -> ${end.heapMB.toFixed(1)} MB (${heapGrowthPct.toFixed(1)} %, ${retainedPerChat.toFixed(0)} B/chat); RSS ${warm.rssMB.toFixed(0)} -> ${end.rssMB.toFixed(0)} MB (${kbPerChat.toFixed(0)} KB per chat; control ${kbPer404.toFixed(0)} KB per 404), slope 2nd half ${rssSlopePct.toFixed(1)} %/min`);
   if (problems.length) {
     failed = true;
     log("[soak] MISS:");
     for (const p of problems) log(`  - ${p}`);
   } else {
-    log(`[soak] PASS: memory stable (heap growth ≤ ${MAX_HEAP_GROWTH} %, RSS slope ≤ ${MAX_RSS_SLOPE} %/min), every chat streamed, one usage row each`);
+    log(`[soak] PASS: JS heap after GC stable (growth ${heapGrowthPct.toFixed(1)} % ≤ ${MAX_HEAP_GROWTH} %${MAX_RSS_SLOPE > 0 ? `, RSS slope ≤ ${MAX_RSS_SLOPE} %/min` : ""}), every chat streamed, one usage row each`);
   }
 } catch (e) {
   failed = true;

@@ -3,7 +3,7 @@
  * throwaway database (made by test/global-setup.ts), in a table unique to this file.
  */
 import { randomBytes } from "node:crypto";
-import { Pool, neonConfig } from "@neondatabase/serverless";
+import { Pool, neon, neonConfig } from "@neondatabase/serverless";
 import ws from "ws";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startNeonProxy } from "../../dev/neon-ws-proxy";
@@ -22,6 +22,7 @@ beforeAll(async () => {
   neonConfig.useSecureWebSocket = false;
   neonConfig.pipelineTLS = false;
   neonConfig.pipelineConnect = false;
+  neonConfig.fetchEndpoint = `http://${proxy.url}/sql`;
   pool = new Pool({ connectionString: TEST_DB_URL, max: 10, connectionTimeoutMillis: 5000 });
   await pool.query(`create table "${table}" (id serial primary key, label text not null)`);
 });
@@ -94,5 +95,36 @@ describe("Neon WebSocket proxy with @neondatabase/serverless", () => {
   it("answers plain HTTP with 426", async () => {
     const res = await fetch(`http://${proxy.url}/v1`);
     expect(res.status).toBe(426);
+  });
+});
+
+describe("Neon HTTP protocol (POST /sql) with neon()", () => {
+  const sql = () => neon(TEST_DB_URL);
+
+  it("runs a parameterised query with the driver's own type parsing, on pooled connections", async () => {
+    const before = ((await (await fetch(`http://${proxy.url}/__stats`)).json()) as { connections: number }).connections;
+    const rows = await sql().query("select $1::int + 1 as n, $2::text as t, now() as at, null::text as nothing", [41, "é"]);
+    expect(rows).toEqual([{ n: 42, t: "é", at: expect.any(Date), nothing: null }]);
+    await sql().query("select 1");
+    const stats = (await (await fetch(`http://${proxy.url}/__stats`)).json()) as { connections: number; httpQueries: number };
+    expect(stats.connections).toBe(before); // no WebSocket connection
+    expect(stats.httpQueries).toBeGreaterThanOrEqual(2);
+  });
+
+  it("writes, and runs a batch as one transaction (all or nothing)", async () => {
+    const label = `http-${randomBytes(3).toString("hex")}`;
+    const db = sql();
+    await db.query(`insert into "${table}" (label) values ($1)`, [label]);
+    await expect(db.transaction([
+      db.query(`insert into "${table}" (label) values ($1)`, [`${label}-batch`]),
+      db.query("select 1/0"),
+    ])).rejects.toThrow(/division by zero/);
+    const rows = await db.query(`select label from "${table}" where label like $1 order by id`, [`${label}%`]);
+    expect(rows).toEqual([{ label }]);
+  });
+
+  it("answers a PostgreSQL error with 400 and its code, and refuses a non-loopback database", async () => {
+    await expect(sql().query("select * from no_such_table_here")).rejects.toMatchObject({ code: "42P01" });
+    await expect(neon("postgres://postgres@10.255.255.1:5432/test").query("select 1")).rejects.toThrow(/address not allowed/);
   });
 });

@@ -21,10 +21,13 @@ export interface CallGuards {
 export async function acquireCallGuards(c: Context<AppEnv>, p: PreparedChat, maxOutputTokens?: number): Promise<CallGuards> {
   const config = c.get("config");
   const gate = createBreakerGate({ namespace: c.env.CIRCUIT_BREAKER, threshold: config.BREAKER_FAILURE_THRESHOLD, cooldownMs: config.BREAKER_COOLDOWN_MS, log: c.get("log") });
-  const { model, lease } = await gate.chooseModel(p.model, modelRegistry(config)); // 503 when every circuit is open
+  const timing = c.get("timing");
+  const chosen = gate.chooseModel(p.model, modelRegistry(config)); // 503 when every circuit is open
+  const { model, lease } = await (timing ? timing.span("breaker", chosen) : chosen);
   try {
     const amountEur = worstCaseCostEur(model, p.messages, Math.min(maxOutputTokens ?? model.maxOutputTokens, model.maxOutputTokens));
-    const reservation = await reserveBudget({ config, userId: p.user.id, tier: p.user.tier, amountEur }); // 402 budget_exceeded
+    const reserving = reserveBudget({ config, userId: p.user.id, tier: p.user.tier, amountEur }); // 402 budget_exceeded
+    const reservation = await (timing ? timing.span("budget", reserving) : reserving);
     return { model, lease, reservation };
   } catch (e) {
     await lease.report({ success: false, countsAsFailure: false }); // nothing was called

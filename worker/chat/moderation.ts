@@ -137,8 +137,11 @@ export async function moderateInput(c: Context<AppEnv>, p: PreparedChat, opts: {
 }
 
 export interface ModeratedOutput {
-  /** Raw model text in; what the restore + filter pipeline lets out, or a stop. */
-  push(text: string): Promise<OutputStep>;
+  /**
+   * Raw model text in; what the restore + filter pipeline lets out, or a stop. Synchronous
+   * unless the output windows must wait for a check (see createOutputGate).
+   */
+  push(text: string): OutputStep | Promise<OutputStep>;
   /** End of the answer: the final check, then the pipeline's tail. */
   flush(): Promise<OutputStep>;
 }
@@ -159,7 +162,7 @@ export function createModeratedOutput(c: Context<AppEnv>, p: PreparedChat, outpu
   const config = c.get("config");
   const moderator = moderatorFor(config, c.env);
   const trace = (p.moderation ??= { provider: moderator?.name ?? "off", categories: [] });
-  if (!moderator) return { push: async (t) => output.push(t), flush: async () => output.flush() };
+  if (!moderator) return { push: (t) => output.push(t), flush: async () => output.flush() };
 
   const audit = c.get("audit");
   const base = { userId: p.user.id, requestId: p.requestId };
@@ -189,6 +192,7 @@ export function createModeratedOutput(c: Context<AppEnv>, p: PreparedChat, outpu
   let unavailableAudited = false;
   /** Flags and an `open` failure are audited as soon as they are known. */
   const sync = (s: OutputGateState) => {
+    if (s.flagged.size === audited.size && (!s.unmoderated || unavailableAudited)) return; // nothing new (every delta)
     const fresh = [...s.flagged].filter((cat) => !audited.has(cat));
     if (fresh.length) {
       for (const cat of fresh) audited.add(cat);
@@ -206,13 +210,16 @@ export function createModeratedOutput(c: Context<AppEnv>, p: PreparedChat, outpu
   };
   const stop = (): OutputStep => ({ emit: "", blocked: { reason: gate.state.blocked!.kind === "flagged" ? MODERATION_BLOCK : MODERATION_UNAVAILABLE } });
 
+  const pass = (released: string): OutputStep => {
+    sync(gate.state);
+    if (gate.state.blocked) return stop();
+    shown += released.length;
+    return output.push(released);
+  };
   return {
-    async push(text) {
-      const released = await gate.push(text);
-      sync(gate.state);
-      if (gate.state.blocked) return stop();
-      shown += released.length;
-      return output.push(released);
+    push(text) {
+      const released = gate.push(text);
+      return typeof released === "string" ? pass(released) : released.then(pass);
     },
     async flush() {
       const rest = await gate.finish();

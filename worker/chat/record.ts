@@ -85,7 +85,9 @@ export async function recordChat(scope: RequestScope, config: Config, log: Logge
     items = await buildItems(scope, config, { ...p, criticalDomain: null }, null, o);
   }
   try {
-    await scope.db.execute(chatRowsStatement(scope.db, items, conversation && !conversation.isNew ? { id: conversation.id, userId: p.user.id } : null));
+    // One statement: over HTTP (one fetch), not through a WebSocket Pool opened for it.
+    const db = scope.httpDb;
+    await db.execute(chatRowsStatement(db, items, conversation && !conversation.isNew ? { id: conversation.id, userId: p.user.id } : null));
   } catch (e) {
     log.warn("chat rows sent to outbox", { errorName: e instanceof Error ? e.name : "unknown", rows: items.length });
     await scope.toOutbox(items);
@@ -97,7 +99,7 @@ export async function recordChat(scope: RequestScope, config: Config, log: Logge
  * data-modifying CTE per table. Foreign keys are checked at the end of the statement, so the
  * messages may reference the conversation inserted beside them.
  */
-export function chatRowsStatement(db: RequestScope["db"], items: OutboxItem[], touched: { id: string; userId: string } | null): SQL {
+export function chatRowsStatement(db: RequestScope["db"] | RequestScope["httpDb"], items: OutboxItem[], touched: { id: string; userId: string } | null): SQL {
   const rows = (kind: OutboxItem["kind"]) => items.filter((i) => i.kind === kind).map((i) => i.row);
   const parts: SQL[] = [];
   const conversationRows = rows("conversation") as (typeof conversations.$inferInsert)[];

@@ -4,7 +4,7 @@
  */
 import type { Config, Env } from "../env";
 import { outboxStub, type OutboxItem } from "../durable/outbox";
-import { openDb, type Db, type DbHandle } from "./db";
+import { openDb, openHttpDb, type Db, type DbHandle, type HttpDb } from "./db";
 
 export class RequestScope {
   private handle?: DbHandle;
@@ -36,6 +36,11 @@ export class RequestScope {
   private openedDb(): Db {
     this.handle ??= openDb(this.config);
     return this.handle.db;
+  }
+
+  /** Neon's HTTP endpoint: for single statements written in the background (no Pool, no startup). */
+  get httpDb(): HttpDb {
+    return openHttpDb(this.config);
   }
 
   get pool(): DbHandle["pool"] {

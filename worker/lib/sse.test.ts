@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { describe, expect, it } from "vitest";
 import { AppError } from "../errors";
-import { SseDecoder, abortSignalOf, parseSse, sseEvent, writeErrorEvent, writeEvent, type SseMessage } from "./sse";
+import { SseDecoder, abortSignalOf, createSseBody, parseSse, sseEvent, writeErrorEvent, writeEvent, type SseMessage } from "./sse";
 
 async function all(it: AsyncIterable<SseMessage>): Promise<SseMessage[]> {
   const out: SseMessage[] = [];
@@ -138,5 +138,57 @@ describe("with Hono streamSSE", () => {
     expect(signal!.aborted).toBe(false);
     other.abort();
     expect(signal!.aborted).toBe(true);
+  });
+});
+
+describe("createSseBody", () => {
+  const text = (chunk: Uint8Array | undefined) => new TextDecoder().decode(chunk);
+
+  it("sends text at once to a waiting reader, joins what is written while a chunk waits, and ends", async () => {
+    const sse = createSseBody();
+    const reader = sse.body.getReader();
+    const first = reader.read(); // the reader waits: the next write leaves at once
+    expect(sse.write("a")).toBeUndefined();
+    expect(text((await first).value)).toBe("a");
+    sse.write("b"); // nobody reading: one chunk waits in the stream
+    sse.write("c"); // joined, leaves with the next pull
+    sse.write("d");
+    expect(text((await reader.read()).value)).toBe("b");
+    expect(text((await reader.read()).value)).toBe("cd");
+    sse.write("e");
+    sse.close();
+    sse.write("ignored");
+    expect(text((await reader.read()).value)).toBe("e");
+    expect((await reader.read()).done).toBe(true);
+  });
+
+  it("asks the writer to wait past the backlog, until the client reads again", async () => {
+    const sse = createSseBody({ maxBacklog: 4 });
+    const reader = sse.body.getReader();
+    sse.write("12"); // waits in the stream (its first pull found nothing)
+    expect(sse.write("345")).toBeUndefined();
+    const waiting = sse.write("67");
+    expect(waiting).toBeInstanceOf(Promise);
+    let caughtUp = false;
+    void waiting!.then(() => (caughtUp = true));
+    await Promise.resolve();
+    expect(caughtUp).toBe(false);
+    expect(text((await reader.read()).value)).toBe("12");
+    const next = reader.read(); // the client reads again: what waits leaves, the writer may go on
+    await waiting;
+    expect(text((await next).value)).toBe("34567");
+  });
+
+  it("tells the writer once when the client goes away, and drops later writes", async () => {
+    let cancels = 0;
+    const sse = createSseBody({ onCancel: () => cancels++, maxBacklog: 1 });
+    sse.write("x");
+    const waiting = sse.write("yy");
+    await sse.body.cancel();
+    await waiting; // released, not left hanging
+    expect(cancels).toBe(1);
+    expect(sse.cancelled).toBe(true);
+    expect(sse.write("z")).toBeUndefined();
+    sse.close();
   });
 });

@@ -122,3 +122,101 @@ export async function* parseSse(body: ReadableStream<Uint8Array> | Response | st
     reader.releaseLock();
   }
 }
+
+/** The response headers of an SSE answer (as Hono's streamSSE sets them). */
+export const SSE_HEADERS: Record<string, string> = {
+  "Content-Type": "text/event-stream",
+  "Cache-Control": "no-cache",
+  Connection: "keep-alive",
+  "Transfer-Encoding": "chunked",
+};
+
+export interface SseBody {
+  /** The response body. */
+  readonly body: ReadableStream<Uint8Array>;
+  /**
+   * Queues wire text (already formatted events). Synchronous: the text leaves at once when the
+   * body's reader is waiting, else it joins what is waiting and leaves with it in ONE chunk at
+   * the next read. Returns a promise only when more than `maxBacklog` characters wait (the
+   * client is behind: the caller should stop producing until it catches up).
+   */
+  write(text: string): Promise<void> | undefined;
+  /** Sends what waits, then ends the body. No-op once closed or cancelled. */
+  close(): void;
+  /** True once the reader went away (client disconnected). */
+  readonly cancelled: boolean;
+  /** Chunks handed to the body so far (each one a network write downstream). */
+  readonly chunks: number;
+}
+
+/**
+ * A streamed SSE body written without an await per event: one ReadableStream (no
+ * TransformStream, no writer), text encoded once per chunk that actually leaves. `onCancel`
+ * runs once when the client goes away. Writes after close or cancel are dropped.
+ */
+export function createSseBody(opts: { onCancel?: () => void; maxBacklog?: number } = {}): SseBody {
+  const maxBacklog = opts.maxBacklog ?? 16_384;
+  const encoder = new TextEncoder();
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  let pending = "";
+  let closed = false;
+  let cancelled = false;
+  let chunks = 0;
+  let caughtUp: { promise: Promise<void>; resolve: () => void } | undefined;
+  const wake = () => {
+    const w = caughtUp;
+    caughtUp = undefined;
+    w?.resolve();
+  };
+  const send = () => {
+    if (!pending) return;
+    const text = pending;
+    pending = "";
+    chunks++;
+    controller.enqueue(encoder.encode(text));
+  };
+  const body = new ReadableStream<Uint8Array>({
+    start(c) {
+      controller = c;
+    },
+    pull() {
+      send();
+      wake();
+    },
+    cancel() {
+      cancelled = true;
+      pending = "";
+      wake();
+      opts.onCancel?.();
+    },
+  }, { highWaterMark: 1 }); // one chunk may wait; more text is joined to `pending` meanwhile
+  return {
+    body,
+    get cancelled() {
+      return cancelled;
+    },
+    get chunks() {
+      return chunks;
+    },
+    write(text) {
+      if (closed || cancelled) return undefined;
+      pending += text;
+      if ((controller.desiredSize ?? 0) > 0) send();
+      else if (pending.length > maxBacklog) {
+        if (!caughtUp) {
+          let resolve!: () => void;
+          caughtUp = { promise: new Promise<void>((r) => (resolve = r)), resolve };
+        }
+        return caughtUp.promise;
+      }
+      return undefined;
+    },
+    close() {
+      if (closed || cancelled) return;
+      closed = true;
+      send();
+      controller.close();
+      wake();
+    },
+  };
+}

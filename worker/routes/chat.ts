@@ -13,6 +13,7 @@ import { readJson } from "../lib/json";
 import { metricsFor } from "../lib/metrics";
 import { modelRegistry } from "../providers/models";
 import type { ChatMessage } from "../providers/types";
+import { admissionFromConfig } from "../stages/admission";
 import { requireActiveSubscription, requireUser } from "../stages/auth";
 import { chatBodySchema } from "../stages/validate";
 import { rateLimit } from "../stages/rate-limit";
@@ -24,6 +25,7 @@ const HISTORY_MESSAGES = 12;
 
 export const chatRoutes = new Hono<AppEnv>().post(
   "/",
+  admissionFromConfig(),         // 0. admission: bounded in flight per isolate, FIFO queue, 429 overloaded
   requireUser({ prefetch: (c, id) => { // 1. auth (the consent and data-key caches are read in the same Redis round trip)
     prefetchProcessingConsent(c, id);
     prefetchUserDataKey(c.get("scope"), c.get("config"), id);
@@ -36,6 +38,8 @@ export const chatRoutes = new Hono<AppEnv>().post(
     const user = c.get("user");
     const { db } = c.get("scope");
     const body = await readJson(c, chatBodySchema(modelRegistry(config), config.DEFAULT_MODEL)); // 2. validation
+    const timing = c.get("timing");
+    timing?.mark("body");
     const dataKey = loadUserDataKey(db, config, user.id, c.get("scope"));
     dataKey.catch(() => {}); // awaited later; a failure surfaces there
 
@@ -46,6 +50,7 @@ export const chatRoutes = new Hono<AppEnv>().post(
       const stored = await readConversation(db, await dataKey, user.id, body.conversationId);
       history = stored.messages.filter((m) => !m.withdrawn).slice(-HISTORY_MESSAGES).map((m) => ({ role: m.role, content: m.content }));
       conversation = { id: body.conversationId, isNew: false };
+      timing?.mark("history");
     } else {
       conversation = { id: crypto.randomUUID(), isNew: true }; // created with the first messages
     }
@@ -54,9 +59,10 @@ export const chatRoutes = new Hono<AppEnv>().post(
       config, user, requestId: c.get("requestId"), model: body.model, message: body.message, history,
       audit: c.get("audit"), log: c.get("log"), metrics: metricsFor(c),
     });
+    timing?.mark("prepare");
     // 6b. moderation of the masked message (400 content_blocked, 503 unavailable). It runs while
     // the call guards are acquired and decides first: refused → guards given back, no call, no cost.
-    const moderated = moderateInput(c, prepared);
+    const moderated = timing ? timing.span("moderation", moderateInput(c, prepared)) : moderateInput(c, prepared);
     prepared.dataKey = dataKey;
     prepared.criticalDomain = detectCriticalDomain(prepared.userText);        // AI Act: disclaimer + review trace
     const disclaimer = prepared.criticalDomain ? { disclaimer: DISCLAIMERS[config.SYSTEM_PROMPT_LANG][prepared.criticalDomain], criticalDomain: prepared.criticalDomain } : {};

@@ -6,6 +6,7 @@
  * (a breaker that does not answer in time is left out of this scrape).
  */
 import { Hono } from "hono";
+import { renderAdmissionMetrics } from "../stages/admission";
 import type { AppEnv } from "../context";
 import { requireBearerToken } from "../lib/bearer";
 import type { BreakerSnapshot, CircuitBreaker } from "../durable/circuit-breaker";
@@ -47,5 +48,6 @@ export const metricsRoutes = new Hono<AppEnv>().get("/metrics", requireMetricsTo
     guardedRedis(config, "metrics read", () => readStoredMetrics(config)),
     readBreakers(c.env.CIRCUIT_BREAKER, c.get("log")),
   ]);
-  return c.body(renderMetrics(stored, breakers), 200, { "Content-Type": METRICS_CONTENT_TYPE, "Cache-Control": "no-store" });
+  const text = renderMetrics(stored, breakers);
+  return c.body(`${text}${text.endsWith("\n") ? "" : "\n"}${renderAdmissionMetrics()}`, 200, { "Content-Type": METRICS_CONTENT_TYPE, "Cache-Control": "no-store" });
 });

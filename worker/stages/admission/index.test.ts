@@ -8,7 +8,9 @@ import { env } from "cloudflare:test";
 import { Hono, type MiddlewareHandler } from "hono";
 import { streamSSE } from "hono/streaming";
 import { describe, expect, it } from "vitest";
+import { createApp } from "../../app";
 import { loadConfig } from "../../env";
+import { AppError } from "../../errors";
 import { AdmissionGate, OverloadedError, admission, admissionGauges, gateFor, releaseOnEnd } from "./index";
 
 function deferred<T = void>() {
@@ -58,7 +60,10 @@ function jsonApp(mw: MiddlewareHandler): Harness {
     }
     return c.json({ n: Number(c.req.query("n")) });
   });
-  app.onError((err, c) => c.json({ error: { code: "test_error", message: String(err) } }, 500));
+  // As app.onError does (worker/app.ts): an AppError keeps its status, headers and details.
+  app.onError((err, c) => err instanceof AppError
+    ? c.json({ error: { code: err.code, message: err.message, details: err.details } }, err.status as 429, err.headers)
+    : c.json({ error: { code: "test_error", message: String(err) } }, 500));
   return { app, entered, running: () => running, maxRunning: () => maxRunning };
 }
 
@@ -233,6 +238,21 @@ describe("admission releases the slot whenever the request ends", () => {
     expect(await (await second).text()).toBe("");
   });
 
+  it("frees the slot once the answer is produced, even if the client never reads it (no slowloris)", async () => {
+    const { app, streams } = sseApp({ maxInFlight: 1 });
+    const first = await app.request("/t", { method: "POST" });
+    await until(() => streams.length === 1);
+    const second = app.request("/t", { method: "POST" });
+    await tick(10);
+    expect(streams.length).toBe(1); // the first answer is still being produced: the second waits
+    await streams[0]!.write("never read");
+    streams[0]!.end.resolve(); // produced; the client has not read a byte
+    await until(() => streams.length === 2);
+    streams[1]!.end.resolve();
+    expect((await second).status).toBe(200);
+    expect(await first.text()).toContain("never read"); // nothing lost for a late reader
+  });
+
   it("frees the slot when the client cancels the stream, and the stream hears of the abort", async () => {
     const { app, streams } = sseApp({ maxInFlight: 1 });
     const first = await app.request("/t", { method: "POST" });
@@ -329,5 +349,27 @@ describe("isolate gate from the settings", () => {
     (await waiting)();
     expect(admissionGauges()).toMatchObject({ inFlight: 0, queued: 0 });
     expect(gate.maxQueued).toBe(3);
+  });
+});
+
+describe("admission on the chat routes", () => {
+  it("runs first on POST /api/chat and POST /v1/chat/completions: nothing, not even auth, runs while the isolate is full", async () => {
+    const app = createApp();
+    const gate = gateFor(loadConfig(env));
+    const held = await Promise.all(Array.from({ length: gate.maxInFlight }, () => gate.acquire()));
+    const call = (path: string) => app.request(path, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: "Bearer not-a-token" },
+      body: JSON.stringify({ message: "Bonjour" }),
+    }, env);
+    const answers = [call("/api/chat"), call("/v1/chat/completions")];
+    const first = await Promise.race([Promise.all(answers).then(() => "answered"), tick(200).then(() => "waiting")]);
+    expect(first).toBe("waiting"); // an unauthenticated request would get 401 at once otherwise
+    expect(admissionGauges()).toMatchObject({ inFlight: gate.maxInFlight, queued: 2 });
+    // Other routes are not admitted through the gate.
+    expect((await app.request("/api/me", { headers: { authorization: "Bearer not-a-token" } }, env)).status).toBe(401);
+    for (const release of held) release();
+    expect((await Promise.all(answers)).map((r) => r.status)).toEqual([401, 401]);
+    expect(admissionGauges()).toMatchObject({ inFlight: 0, queued: 0 });
   });
 });

@@ -5,7 +5,8 @@
  * CPU slices interleave and each one's fail-closed deadlines (GUARD_REDIS_TIMEOUT_MS,
  * MODERATION_TIMEOUT_MS, the provider idle timeout) expire while the event loop is busy with
  * the others: a burst then turns into 503s. Requests beyond ADMISSION_MAX_IN_FLIGHT wait in a
- * FIFO queue before ANY stage runs, so their deadlines only start once they are admitted.
+ * FIFO queue before ANY stage runs, so their deadlines only start once they are admitted
+ * (each waiter polls for its turn: see `acquire`).
  *
  * A request holds its slot until its response is over: the end of a streamed (SSE) body,
  * its cancellation (client gone) or its error; a JSON answer gives the slot back as soon as
@@ -23,6 +24,7 @@
  */
 import type { Context, MiddlewareHandler } from "hono";
 import type { Config } from "../../env";
+import { AppError } from "../../errors";
 
 export interface AdmissionOptions {
   /** Requests running the pipeline at once. */
@@ -56,11 +58,17 @@ export interface AdmissionStats {
 }
 
 interface Waiter {
-  admit: () => void;
-  refuse: (e: OverloadedError) => void;
-  timer: ReturnType<typeof setTimeout> | undefined;
+  /** Arrival number: how far a waiter is from the head decides how often it looks. */
+  seq: number;
   settled: boolean;
 }
+
+/**
+ * How long a waiter sleeps before looking again, by its distance from the head of the queue:
+ * the head looks every millisecond, the tail rarely (1,000 waiters cost ~12,000 cheap timer
+ * callbacks per second in all).
+ */
+export const pollDelayMs = (ahead: number) => (ahead <= 0 ? 1 : Math.min(100, 2 * ahead));
 
 const LIMITS = { maxInFlight: 100_000, maxQueued: 1_000_000, maxWaitMs: 3_600_000 } as const;
 
@@ -87,6 +95,7 @@ export class AdmissionGate {
   private readonly queue: Waiter[] = [];
   private head = 0; // index of the first live entry of `queue` (amortised O(1) shift)
   private waiting = 0;
+  private seq = 0;
   private counters = { admitted: 0, refusedQueueFull: 0, refusedWaitExceeded: 0, maxWaitedMs: 0 };
 
   constructor(opts: AdmissionOptions) {
@@ -123,40 +132,48 @@ export class AdmissionGate {
     }
     if (signal?.aborted) return Promise.reject(signal.reason ?? new Error("aborted"));
     const enqueuedAt = this.now();
+    const w: Waiter = { seq: this.seq++, settled: false };
+    this.queue.push(w);
+    this.waiting++;
+    // Each waiter polls with its own timer instead of being woken by the request that frees
+    // a slot: workerd forbids one request from touching another's I/O objects (timers,
+    // signals, and the promise machinery behind them), so the hand-off stays inside the
+    // waiting request. A release only decrements the count.
     return new Promise<() => void>((resolve, reject) => {
-      const w: Waiter = { settled: false, timer: undefined, admit: () => {}, refuse: () => {} };
+      let timer: ReturnType<typeof setTimeout> | undefined;
       const leave = () => {
         w.settled = true;
         this.waiting--;
-        if (w.timer !== undefined) clearTimeout(w.timer);
+        if (timer !== undefined) clearTimeout(timer);
         signal?.removeEventListener("abort", onAbort);
+        this.compact();
       };
       const onAbort = () => {
         if (w.settled) return;
         leave();
-        this.compact();
         reject(signal!.reason ?? new Error("aborted"));
       };
-      w.admit = () => {
-        leave();
-        this.running++;
-        this.counters.admitted++;
-        this.counters.maxWaitedMs = Math.max(this.counters.maxWaitedMs, this.now() - enqueuedAt);
-        resolve(this.releaser());
-      };
-      w.refuse = (e) => {
-        leave();
-        reject(e);
-      };
-      w.timer = setTimeout(() => {
+      const look = () => {
         if (w.settled) return;
-        this.counters.refusedWaitExceeded++;
-        w.refuse(new OverloadedError("wait_exceeded", this.retryAfterSeconds));
         this.compact();
-      }, this.maxWaitMs);
+        if (this.running < this.maxInFlight && this.queue[this.head] === w) {
+          leave();
+          this.running++;
+          this.counters.admitted++;
+          this.counters.maxWaitedMs = Math.max(this.counters.maxWaitedMs, this.now() - enqueuedAt);
+          resolve(this.releaser());
+          return;
+        }
+        if (this.now() - enqueuedAt >= this.maxWaitMs) {
+          this.counters.refusedWaitExceeded++;
+          leave();
+          reject(new OverloadedError("wait_exceeded", this.retryAfterSeconds));
+          return;
+        }
+        timer = setTimeout(look, pollDelayMs(w.seq - (this.queue[this.head]?.seq ?? w.seq)));
+      };
       signal?.addEventListener("abort", onAbort, { once: true });
-      this.queue.push(w);
-      this.waiting++;
+      timer = setTimeout(look, pollDelayMs(w.seq - (this.queue[this.head]?.seq ?? w.seq)));
     });
   }
 
@@ -166,18 +183,7 @@ export class AdmissionGate {
       if (released) return;
       released = true;
       this.running--;
-      this.pump();
     };
-  }
-
-  /** Admits waiters in arrival order while slots are free. */
-  private pump(): void {
-    while (this.running < this.maxInFlight && this.head < this.queue.length) {
-      const w = this.queue[this.head]!;
-      this.queue[this.head++] = undefined as unknown as Waiter; // let it be collected
-      if (!w.settled) w.admit();
-    }
-    this.compact();
   }
 
   /** Drops settled entries at the head; resets the array when it is drained. */
@@ -193,39 +199,45 @@ export class AdmissionGate {
   }
 }
 
-const REFUSAL_MESSAGE = "The service is busy. Please try again in a moment.";
 
 /**
- * Wraps a streamed body so `release` runs exactly once when it ends: read to the end,
- * cancelled by the client, or failed.
+ * Wraps a streamed body so `release` runs exactly once when the answer has been produced:
+ * the inner stream ended, failed, or the client cancelled it. The inner stream is drained
+ * eagerly into the outer one's queue (an answer is bounded by the model's output tokens),
+ * so a slot is never held by a client that reads slowly or not at all: a slow reader must
+ * not be able to stall the isolate's admissions (slowloris).
  */
 export function releaseOnEnd(body: ReadableStream<Uint8Array>, release: () => void): ReadableStream<Uint8Array> {
   const reader = body.getReader();
+  let cancelled = false;
   return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const { value, done } = await reader.read();
-        if (done) {
+    start(controller) {
+      void (async () => {
+        try {
+          for (;;) {
+            const { value, done } = await reader.read();
+            if (done) break;
+            if (!cancelled) controller.enqueue(value);
+          }
           release();
-          controller.close();
-        } else controller.enqueue(value);
-      } catch (e) {
-        release();
-        controller.error(e);
-      }
+          if (!cancelled) controller.close();
+        } catch (e) {
+          release();
+          if (!cancelled) controller.error(e);
+        }
+      })();
     },
     async cancel(reason) {
+      cancelled = true;
       release();
       await reader.cancel(reason).catch(() => {});
     },
-  }, { highWaterMark: 0 });
+  });
 }
 
-function refusal(c: Context, gate: AdmissionGate, e: OverloadedError): Response {
-  const requestId = c.get("requestId") ?? "unknown";
-  return c.json({ error: { code: "overloaded", message: REFUSAL_MESSAGE, requestId, details: { reason: e.reason } } }, 429, {
-    "Retry-After": String(e.retryAfterSeconds),
-  });
+/** A load-shedding refusal: 429 `overloaded`, mapped by app.onError like every other refusal. */
+function refusal(e: OverloadedError): AppError {
+  return new AppError("overloaded", undefined, { cause: e, headers: { "Retry-After": String(e.retryAfterSeconds) }, details: { reason: e.reason } });
 }
 
 function middlewareOf(gateOf: (c: Context) => AdmissionGate): MiddlewareHandler {
@@ -235,7 +247,7 @@ function middlewareOf(gateOf: (c: Context) => AdmissionGate): MiddlewareHandler 
     try {
       release = await gate.acquire(c.req.raw.signal);
     } catch (e) {
-      if (e instanceof OverloadedError) return refusal(c, gate, e);
+      if (e instanceof OverloadedError) throw refusal(e);
       throw e; // the client went away while waiting: nothing to answer
     }
     try {
@@ -293,4 +305,22 @@ export function admissionGauges(): AdmissionStats {
     out.queued += s.queued;
   }
   return out;
+}
+
+/** Prometheus text of this isolate's admission gauges (per isolate, like the breaker gauges). */
+export function renderAdmissionMetrics(): string {
+  const s = admissionGauges();
+  return [
+    "# HELP admission_in_flight Chat requests running the pipeline in the isolate that answered this scrape.",
+    "# TYPE admission_in_flight gauge",
+    `admission_in_flight ${s.inFlight}`,
+    "# HELP admission_queued Chat requests waiting for a slot in the isolate that answered this scrape.",
+    "# TYPE admission_queued gauge",
+    `admission_queued ${s.queued}`,
+    "# HELP admission_refused_total Load-shedding refusals (429 overloaded) by this isolate since it started, by reason.",
+    "# TYPE admission_refused_total counter",
+    `admission_refused_total{reason="queue_full"} ${s.refusedQueueFull}`,
+    `admission_refused_total{reason="wait_exceeded"} ${s.refusedWaitExceeded}`,
+    "",
+  ].join("\n");
 }

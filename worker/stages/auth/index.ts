@@ -136,6 +136,7 @@ export async function forgetUserCache(config: Config, userId: string): Promise<v
  */
 export function requireUser(opts: { prefetch?: (c: Context, userId: string) => void } = {}): MiddlewareHandler {
   return async function requireUser(c, next) {
+    c.get("timing")?.mark("admission"); // everything before: app middleware, admission queue
     const header = c.req.header("authorization") ?? "";
     const match = /^Bearer ([A-Za-z0-9._~+/=-]{1,8192})$/.exec(header);
     if (!match) throw unauthorized("missing");
@@ -148,6 +149,7 @@ export function requireUser(opts: { prefetch?: (c: Context, userId: string) => v
       throw new AppError("service_unavailable", undefined, { cause: e });
     }
     c.set("user", user);
+    c.get("timing")?.mark("auth");
     await next();
   };
 }

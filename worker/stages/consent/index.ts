@@ -30,6 +30,7 @@ export function requireProcessingConsent(): MiddlewareHandler {
     } catch (e) {
       throw new AppError("service_unavailable", undefined, { cause: e });
     }
+    c.get("timing")?.mark("consent");
     if (!granted) {
       throw new AppError("consent_required", "You have withdrawn your consent to the processing of your messages. Give it again in your settings to use the chat.");
     }

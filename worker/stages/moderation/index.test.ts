@@ -188,8 +188,9 @@ describe("output windows", () => {
   it("no delay before the first window: text is released at once, without waiting for any check", async () => {
     const s = scripted();
     const gate = createOutputGate({ windowChars: 100, failure: "open", check: s.check });
-    expect(await gate.push("Bonjour ")).toBe("Bonjour ");
-    expect(await gate.push("x".repeat(92))).toBe("x".repeat(92)); // exactly one window, no check answered yet
+    expect(gate.push("Bonjour ")).toBe("Bonjour "); // synchronous: no await per delta while within the window
+    expect(gate.push("x".repeat(92))).toBe("x".repeat(92)); // exactly one window, no check answered yet
+    expect(gate.push("y")).toBeInstanceOf(Promise); // one past the window: waits for the first check
     expect(s.pending.map((x) => x.text.length)).toEqual([100]); // the first window is being checked meanwhile
   });
 
@@ -202,7 +203,7 @@ describe("output windows", () => {
     let vetted = 0;
     const chunks = text.match(/.{1,10}/g)!;
     for (const chunk of chunks) {
-      const p = gate.push(chunk).then((out) => (shown += out));
+      const p = Promise.resolve(gate.push(chunk)).then((out) => (shown += out));
       // Answer checks only while the gate waits (push not settled), like a slow classifier.
       for (let i = 0; i < 10; i++) {
         await tick();
@@ -236,7 +237,7 @@ describe("output windows", () => {
     const text = `${"a".repeat(230)}BAD${"z".repeat(400)}`;
     let shown = "";
     for (const chunk of text.match(/.{1,10}/g)!) {
-      const p = gate.push(chunk).then((out) => (shown += out));
+      const p = Promise.resolve(gate.push(chunk)).then((out) => (shown += out));
       while (await Promise.race([p.then(() => false), tick().then(() => true)])) {
         if (!s.pending.length) break;
         await s.answer(verdictFor);
@@ -277,7 +278,7 @@ describe("output windows", () => {
     const s = scripted();
     const gate = createOutputGate({ windowChars: 100, failure: "open", check: s.check });
     let shown = await gate.push("x".repeat(100));
-    const p = gate.push("y".repeat(50)).then((o) => (shown += o));
+    const p = Promise.resolve(gate.push("y".repeat(50))).then((o) => (shown += o));
     await tick();
     await s.answer({ ok: false, reason: "timeout" });
     await p;

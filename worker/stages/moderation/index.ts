@@ -122,8 +122,12 @@ export interface OutputGateState {
 }
 
 export interface OutputGate {
-  /** Raw (masked) model text in; resolves with the text that may be shown now. */
-  push(text: string): Promise<string>;
+  /**
+   * Raw (masked) model text in; the text that may be shown now. Synchronous unless the
+   * client is a whole window ahead of the checks and must wait for one (the common case
+   * costs no await per delta).
+   */
+  push(text: string): string | Promise<string>;
   /** End of the answer: checks what is left, resolves with the rest ("" once blocked). */
   finish(): Promise<string>;
   /** Cancels checks in flight (client gone, provider failed). */
@@ -216,17 +220,22 @@ export function createOutputGate(opts: {
     return out;
   };
 
+  const waitForChecks = async () => {
+    while (!stopped() && text.length - vettedEnd > W) {
+      await nextSettle();
+      pump();
+    }
+    return state.blocked || ctl.signal.aborted ? "" : take();
+  };
+
   return {
     state,
-    async push(chunk) {
+    push(chunk) {
       if (state.blocked || ctl.signal.aborted) return "";
       text += chunk;
       pump();
-      while (!stopped() && text.length - vettedEnd > W) {
-        await nextSettle();
-        pump();
-      }
-      return state.blocked || ctl.signal.aborted ? "" : take();
+      if (!stopped() && text.length - vettedEnd > W) return waitForChecks();
+      return take();
     },
     async finish() {
       while (!stopped() && vettedEnd < text.length) {

@@ -129,6 +129,7 @@ export function rateLimit(opts: { global?: boolean } = {}): MiddlewareHandler {
     const user = c.get("user");
     if (!user) throw new AppError("internal", undefined, { cause: new Error("rateLimit() mounted before the auth stage") });
     const d = await checkRateLimit(config, user, opts);
+    c.get("timing")?.mark("ratelimit");
     const headers = rateLimitHeaders(d);
     if (!d.success) {
       metricsFor(c).recordRateLimited(user.tier);
