@@ -1,5 +1,5 @@
 /**
- * `npm run eval [-- --split test|val|train] [-- --json]`: detection quality of the Worker's
+ * `npm run eval [-- --split test|val|train] [-- --json] [-- --old] [-- --errors]`: detection quality of the Worker's
  * prompt-injection and personal-data detectors, side by side with the seed's reference rules.
  * Default split: "test", the held-back 30% (test/eval/split.ts) never used for training or tuning.
  * Data and sources: test/eval/README.md.
@@ -16,6 +16,12 @@ const ROOT = join(import.meta.dirname, "..", "test", "eval", "data");
 const args = process.argv.slice(2);
 const split = args.includes("--split") ? args[args.indexOf("--split") + 1]! : "test";
 const asJson = args.includes("--json");
+/**
+ * --old: only the rows of the round 1-2 sources (3,544 rows, test/eval/README.md), with the
+ * synthetic long messages built from those alone, to compare with the figures of earlier rounds.
+ */
+const OLD_SOURCES = new Set(["deepset", "jailbreak_llms", "self_instruct", "piaf", "authored_fr_injection", "authored_fr_trigger_benign", "authored_en_trigger_benign"]);
+const oldOnly = args.includes("--old");
 
 interface InjRow {
   id: string;
@@ -45,7 +51,7 @@ interface Counts {
 const zero = (): Counts => ({ pos: 0, neg: 0, tpHigh: 0, fpHigh: 0, tpMed: 0, fpMed: 0, tpSeed: 0, fpSeed: 0 });
 
 function evalInjection() {
-  const all = readJsonl<InjRow>("injection.jsonl");
+  const all = readJsonl<InjRow>("injection.jsonl").filter((r) => !oldOnly || OLD_SOURCES.has(r.source));
   const rows = [...all.filter((r) => r.split === split), ...longRows(all, split, split === "test" ? 13 : split === "val" ? 12 : 11)];
   const groups = new Map<string, Counts>();
   const bump = (key: string, r: InjRow, high: boolean, med: boolean, seed: boolean) => {

@@ -46,7 +46,7 @@ export function guessLang(text: string): string {
 }
 
 /** RFC 4180 CSV (quoted fields with "" escapes and newlines). */
-function parseCsv(src: string): string[][] {
+export function parseCsv(src: string): string[][] {
   const rows: string[][] = [];
   let row: string[] = [];
   let field = "";
@@ -142,4 +142,5 @@ function main(dir: string): void {
   console.log(`total ${out.length}`);
 }
 
-main(process.argv[2] ?? "/tmp/eval-sources");
+// Only when run as a script (add-sources.ts imports the helpers above).
+if (process.argv[1] && import.meta.filename === (await import("node:path")).resolve(process.argv[1])) main(process.argv[2] ?? "/tmp/eval-sources");

@@ -19,14 +19,16 @@ export interface LongRow {
 }
 
 export function longRows(
-  rows: ReadonlyArray<{ text: string; label: number; split: string; lang: string }>,
+  rows: ReadonlyArray<{ text: string; label: number; split: string; lang: string; source: string }>,
   split: string,
   seed: number,
   nBenign = 150,
   nBuried = 100,
 ): LongRow[] {
   const r = rng(seed);
-  const benign = rows.filter((x) => x.split === split && x.label === 0);
+  // Context resets (authored_*_ambiguous) are one-line chat turns, not document text: several
+  // in one pasted document would be an odd message (and add up to a refusal by the rules).
+  const benign = rows.filter((x) => x.split === split && x.label === 0 && !x.source.endsWith("_ambiguous"));
   const attacks = rows.filter((x) => x.split === split && x.label === 1 && x.text.length < 1500);
   if (benign.length === 0) return [];
   const doc = (lang: string): string => {
