@@ -28,8 +28,14 @@ const HEX_RUN = /(?:0x)?[0-9a-fA-F]{2}(?:(?:[ ,:]|, )?(?:0x)?[0-9a-fA-F]{2}){15,
 const HAS_LOWER = /[a-z]/;
 const HAS_UPPER = /[A-Z]/;
 const ALL_HEX = /^[0-9a-fA-F]+$/;
-const READABLE = /[\p{L}\p{N}\p{P}\p{S}\p{Zs}\n\t]/gu;
+const READABLE_CHAR = /^[\p{L}\p{N}\p{P}\p{S}\p{Zs}\n\t]$/u;
 const THREE_LETTERS = /\p{L}{3}/u;
+/** READABLE_CHAR for ASCII, as a table (decoded payloads are mostly ASCII). */
+const READABLE_ASCII = new Uint8Array(128);
+for (let c = 0; c < 128; c++) READABLE_ASCII[c] = READABLE_CHAR.test(String.fromCharCode(c)) ? 1 : 0;
+/** Hex digit value by ASCII code (-1 for others). */
+const HEX_VALUE = new Int8Array(128).fill(-1);
+for (let c = 0; c < 16; c++) HEX_VALUE["0123456789abcdef".charCodeAt(c)] = HEX_VALUE["0123456789ABCDEF".charCodeAt(c)] = c;
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
@@ -41,18 +47,41 @@ function bytesToText(bytes: Uint8Array): string | null {
   }
 }
 
-/** Mostly letters, digits, punctuation and spaces: what an instruction looks like. */
+/**
+ * Mostly letters, digits, punctuation and spaces: what an instruction looks like. Counts
+ * UTF-16 units of code points outside READABLE_CHAR (a loop: a global replace() over a few
+ * thousand characters costs ~10x more).
+ */
 function isReadable(s: string): boolean {
   if (s.length < 6 || !THREE_LETTERS.test(s)) return false;
-  const unreadable = s.replace(READABLE, "").length;
+  let unreadable = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 128) {
+      if (READABLE_ASCII[c] === 0) unreadable++;
+      continue;
+    }
+    const cp = s.codePointAt(i)!;
+    const size = cp > 0xffff ? 2 : 1;
+    if (!READABLE_CHAR.test(String.fromCodePoint(cp))) unreadable += size;
+    i += size - 1;
+  }
   return unreadable / s.length <= 0.1;
 }
 
-function hexPairsToBytes(hex: string): Uint8Array {
-  const out = new Uint8Array(hex.length >> 1);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+/**
+ * Bytes written as two hex digits every `stride` characters, the first pair at `offset`
+ * ("%41%42": offset 1, stride 3). A run cut short by the budget loses its incomplete last byte.
+ */
+function hexBytes(run: string, offset: number, stride: number): Uint8Array {
+  const out = new Uint8Array(Math.floor((run.length - offset + stride - 2) / stride));
+  for (let i = 0, j = offset; i < out.length; i++, j += stride) {
+    out[i] = (HEX_VALUE[run.charCodeAt(j)]! << 4) | HEX_VALUE[run.charCodeAt(j + 1)]!;
+  }
   return out;
 }
+
+const hexPairsToBytes = (hex: string) => hexBytes(hex, 0, 2);
 
 function decodeBase64(run: string): string | null {
   let s = run.replace(/=+$/, "").replace(/-/g, "+").replace(/_/g, "/");
@@ -69,6 +98,47 @@ function decodeBase64(run: string): string | null {
   return bytesToText(bytes);
 }
 
+/**
+ * "\\u0041\\u0042" -> "AB". The run matched U_ESCAPES, so it is whole escapes but for a last
+ * one cut short by the budget, which stays as it is.
+ */
+function decodeUEscapes(run: string): string {
+  const units = new Uint16Array(Math.floor(run.length / 6));
+  for (let i = 0, j = 2; i < units.length; i++, j += 6) {
+    let u = 0;
+    for (let d = 0; d < 4; d++) u = (u << 4) | HEX_VALUE[run.charCodeAt(j + d)]!;
+    units[i] = u;
+  }
+  return fromUnits(units) + run.slice(units.length * 6);
+}
+
+/**
+ * "&#65;&#x42;" -> "AB"; entities out of the code point range read as nothing. The run matched
+ * ENTITIES, so it is whole entities but for a last one cut short, which stays as it is.
+ */
+function decodeEntities(run: string): string {
+  const cps: number[] = [];
+  let i = 0;
+  while (i < run.length) {
+    const semi = run.indexOf(";", i);
+    if (semi < 0) break;
+    const hex = run.charCodeAt(i + 2) === 120 || run.charCodeAt(i + 2) === 88; // x X
+    let cp = 0;
+    for (let j = i + (hex ? 3 : 2); j < semi; j++) cp = cp * (hex ? 16 : 10) + HEX_VALUE[run.charCodeAt(j)]!;
+    if (cp > 0 && cp <= 0x10ffff) cps.push(cp);
+    i = semi + 1;
+  }
+  let out = "";
+  for (let k = 0; k < cps.length; k += 4096) out += String.fromCodePoint(...cps.slice(k, k + 4096));
+  return out + run.slice(i);
+}
+
+function fromUnits(units: Uint16Array): string {
+  let out = "";
+  for (let k = 0; k < units.length; k += 4096) out += String.fromCharCode(...units.subarray(k, k + 4096));
+  return out;
+}
+
 interface Decoder {
   re: RegExp;
   decode(run: string): string | null;
@@ -77,21 +147,17 @@ interface Decoder {
 }
 
 const DECODERS: readonly Decoder[] = [
-  { re: X_ESCAPES, present: (t) => t.includes("\\x"), decode: (r) => bytesToText(hexPairsToBytes(r.replace(/\\x/g, ""))) },
+  { re: X_ESCAPES, present: (t) => t.includes("\\x"), decode: (r) => bytesToText(hexBytes(r, 2, 4)) },
   {
     re: U_ESCAPES,
     present: (t) => t.includes("\\u"),
-    decode: (r) => r.replace(/\\u([0-9a-fA-F]{4})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))),
+    decode: decodeUEscapes,
   },
-  { re: PERCENT, present: (t) => t.includes("%"), decode: (r) => bytesToText(hexPairsToBytes(r.replace(/%/g, ""))) },
+  { re: PERCENT, present: (t) => t.includes("%"), decode: (r) => bytesToText(hexBytes(r, 1, 3)) },
   {
     re: ENTITIES,
     present: (t) => t.includes("&#"),
-    decode: (r) =>
-      r.replace(/&#([xX]?)([0-9a-fA-F]+);/g, (_m, x: string, n: string) => {
-        const cp = parseInt(n, x ? 16 : 10);
-        return cp > 0 && cp <= 0x10ffff ? String.fromCodePoint(cp) : "";
-      }),
+    decode: decodeEntities,
   },
   { re: HEX_RUN, present: (_t, hexRun) => hexRun, decode: (r) => bytesToText(hexPairsToBytes(r.replace(/0x|[ ,:]/g, ""))) },
 ];

@@ -1,6 +1,7 @@
 /**
  * Prompt-injection scoring. Pure and deterministic: the verdict depends on the text only
- * (no regex with the g/y flag is ever used with test()/exec(), so no lastIndex leaks
+ * (the only regexes with the g/y flag used with exec() are the sticky copies in findInWords
+ * and findAtLineStarts, whose lastIndex is set before every call, so no lastIndex leaks
  * between calls).
  *
  * score = sum over distinct matched rule ids of the rule weight (see rules.ts), plus:
@@ -19,11 +20,13 @@
  * 6-7) is enough for high; ambiguous ones (3-5) need a second signal.
  */
 import { extractPayloads, newBudget, type DecodeBudget } from "./decode";
-import { boundaryAtEdge, firstChars, hasAssertions, hasEdgeAssertions, maxLength, maxSpaces, maxSpacesRead, parsePattern, type Node } from "./pattern";
-import { analyze, foldRaw, hashToken, leetPatternSource, normalizeForMatching, reverse, rot13, toLeetWords, type WordsView } from "./normalize";
+import { analyze, blockMask, hashToken, leetPatternSource, leetWords, normalizeForMatching, reverse, rot13, type WordsView } from "./normalize";
 import { buildAutomaton, squashScan, type Automaton, type SquashedScan } from "./squashed";
 import { modelPoints, modelProbability } from "./model";
+import { parsePattern } from "./pattern";
 import { INJECTION_RULES, type InjectionRule } from "./rules";
+import { lookupWindow, type Window } from "./window";
+import { GENERATED_WINDOWS } from "./windows.generated";
 
 export { normalizeForMatching, INJECTION_RULES, type InjectionRule };
 
@@ -92,55 +95,14 @@ interface CompiledRule extends InjectionRule {
 }
 
 /**
- * How far from an anchor a match can lie (undefined: the regex scans the whole view).
- * Worked out on a rule's first use: reading every pattern at module load would slow start-up.
+ * How far from an anchor a match can lie (undefined: the regex scans the whole view), see
+ * window.ts. Looked up on a rule's first use.
  */
 const WINDOWS: Array<Window | null | undefined> = [];
-/** Per rule: words one window spans (at least 2 until known); see findInWords. */
-const SPAN = new Float64Array(INJECTION_RULES.length).fill(2);
 function windowFor(rule: CompiledRule): Window | undefined {
   let w = WINDOWS[rule.index];
-  if (w === undefined) {
-    WINDOWS[rule.index] = w = windowOf(rule) ?? null;
-    if (w) SPAN[rule.index] = w.spaces + w.reach + 2;
-  }
+  if (w === undefined) WINDOWS[rule.index] = w = lookupWindow(rule, GENERATED_WINDOWS[rule.index]) ?? null;
   return w ?? undefined;
-}
-
-/**
- * Bounds of a match around an anchor, from the pattern's structure (pattern.ts).
- * Words view: a match holds at most `spaces` spaces and reading from its start (lookaheads
- * included) goes at most `reach` spaces further. Squashed view: a match is at most `length`
- * characters long.
- */
-interface Window {
-  spaces: number;
-  reach: number;
-  length: number;
-}
-
-function windowOf(rule: InjectionRule): Window | undefined {
-  let ast: Node;
-  try {
-    ast = parsePattern(rule.pattern.source, rule.pattern.ignoreCase);
-  } catch {
-    return undefined; // syntax the reader does not know: scan the whole view
-  }
-  if (rule.view === "squashed") {
-    // No assertion or lookaround: a match means the same in a slice as in the whole text.
-    const length = maxLength(ast);
-    return hasAssertions(ast) || !Number.isFinite(length) ? undefined : { spaces: 0, reach: 0, length };
-  }
-  if (rule.view !== "words") return undefined;
-  // Every match must start at a word start (\b then [a-z0-9]) and read a bounded number of
-  // words; no ^, $ or lookbehind (a slice would change their meaning).
-  const first = firstChars(ast);
-  let wordFirst = !first.other;
-  for (let c = 0; c < 128 && wordFirst; c++) if (first.ascii[c] && !((c >= 97 && c <= 122) || (c >= 48 && c <= 57))) wordFirst = false;
-  const spaces = maxSpaces(ast);
-  const reach = maxSpacesRead(ast);
-  if (!wordFirst || !boundaryAtEdge(ast, false) || hasEdgeAssertions(ast) || !Number.isFinite(reach)) return undefined;
-  return { spaces, reach, length: Infinity };
 }
 
 const COMPILED: readonly CompiledRule[] = INJECTION_RULES.map((r, index) => {
@@ -157,20 +119,28 @@ const COMPILED: readonly CompiledRule[] = INJECTION_RULES.map((r, index) => {
 const SQUASHED_RULES = COMPILED.filter((r) => r.view === "squashed");
 
 /**
- * Token hash -> (word rule, trigger group bit). A rule runs when every one of its groups
- * has a token in the text. A 64K-entry presence filter in front of the map skips most
- * tokens with one array read. Hash collisions only make a rule run for nothing (or look
- * at one more window).
+ * Token hash -> what that token means for the word rules: the (rule, trigger group bit) pairs
+ * it satisfies, its anchor slot, and the ROT13 / reversed hint bits. A rule runs when every
+ * one of its groups has a token in the text. A 64K-entry presence filter in front of the map
+ * skips most tokens with one array read; a token passing it costs one map lookup. Hash
+ * collisions only make a rule run for nothing (or look at one more window).
  */
+interface TokenInfo {
+  /** Flattened (rule index, group bit) pairs. */
+  groups: number[];
+  /** Index into WordScan.positions when some rule is anchored on this token, else -1. */
+  slot: number;
+  hint: number;
+}
+
 interface TriggerTable {
   filter: Uint8Array;
-  entries: Map<number, Array<[rule: number, bit: number]>>;
-  /** Token hash -> word rules it anchors (see InjectionRule.anchors). */
-  anchors: Map<number, number[]>;
+  tokens: Map<number, TokenInfo>;
   /** Per rule: the bits it needs (0 = no triggers, always runs). */
   needed: Uint8Array;
-  /** Tokens that suggest ROT13 (bit 1) or reversed (bit 2) text. */
-  hints: Map<number, number>;
+  /** Per word rule: the anchor slots of its anchor tokens (see InjectionRule.anchors). */
+  anchorSlots: Array<number[] | undefined>;
+  slots: number;
 }
 
 /** Key words whose ROT13 / reversed forms, seen as tokens, justify decoding the whole text. */
@@ -181,14 +151,18 @@ const HINT_ROT13 = 1;
 const HINT_REVERSED = 2;
 
 function triggerTable(leet: boolean): TriggerTable {
-  const table: TriggerTable = { filter: new Uint8Array(65536), entries: new Map(), anchors: new Map(), needed: new Uint8Array(COMPILED.length), hints: new Map() };
+  const table: TriggerTable = { filter: new Uint8Array(65536), tokens: new Map(), needed: new Uint8Array(COMPILED.length), anchorSlots: [], slots: 0 };
   const hash = (t: string) => hashToken(leet ? leetPatternSource(t) : t);
-  for (const [words, bit] of [[ROT13_HINTS, HINT_ROT13], [REVERSED_HINTS, HINT_REVERSED]] as const) {
-    for (const w of words) {
-      const h = hash(w);
+  const info = (h: number) => {
+    let i = table.tokens.get(h);
+    if (!i) {
+      table.tokens.set(h, (i = { groups: [], slot: -1, hint: 0 }));
       table.filter[h & 0xffff] = 1;
-      table.hints.set(h, (table.hints.get(h) ?? 0) | bit);
     }
+    return i;
+  };
+  for (const [words, bit] of [[ROT13_HINTS, HINT_ROT13], [REVERSED_HINTS, HINT_REVERSED]] as const) {
+    for (const w of words) info(hash(w)).hint |= bit;
   }
   for (const r of COMPILED) {
     if (r.view !== "words" || !r.triggers) continue;
@@ -197,22 +171,15 @@ function triggerTable(leet: boolean): TriggerTable {
     groups.forEach((group, g) => {
       const bit = 1 << g;
       table.needed[r.index]! |= bit;
-      for (const t of group) {
-        const h = hash(t);
-        table.filter[h & 0xffff] = 1;
-        const list = table.entries.get(h) ?? [];
-        list.push([r.index, bit]);
-        table.entries.set(h, list);
-      }
+      for (const t of group) info(hash(t)).groups.push(r.index, bit);
     });
-    {
-      for (const h of new Set((r.anchors ?? r.triggers).map(hash))) {
-        table.filter[h & 0xffff] = 1;
-        const list = table.anchors.get(h) ?? [];
-        list.push(r.index);
-        table.anchors.set(h, list);
-      }
+    const slots: number[] = [];
+    for (const h of new Set((r.anchors ?? r.triggers).map(hash))) {
+      const i = info(h);
+      if (i.slot < 0) i.slot = table.slots++;
+      slots.push(i.slot);
     }
+    table.anchorSlots[r.index] = slots;
   }
   return table;
 }
@@ -275,38 +242,69 @@ interface SquashedView {
 interface WordScan {
   /** Per rule index: 1 when the rule's trigger groups are all present. */
   active: Uint8Array;
-  /** Per word rule with a window: ascending token indices of its anchors. */
-  anchorsAt: Array<number[] | undefined>;
+  /** Per anchor slot: ascending token indices where that anchor token occurs. */
+  positions: Array<number[] | undefined>;
   /** Hint bits seen (ROT13 / reversed key words). */
   hints: number;
+  table: TriggerTable;
+  /** Number of tokens in the view. */
+  tokens: number;
 }
 
-/** One pass over the token hashes: which word rules run, and where their anchors are. */
+/**
+ * One pass over the token hashes: which word rules run, and where anchor tokens are.
+ * Positions are kept once per distinct anchor token (a word repeated thousands of times is
+ * recorded once per occurrence, not once per rule it anchors); a rule's anchor positions are
+ * merged from them only when it runs (anchorPositions).
+ */
 function scanWords(view: WordsView, table: TriggerTable): WordScan {
   const seen = new Uint8Array(COMPILED.length);
-  const anchorsAt: Array<number[] | undefined> = [];
+  const positions: Array<number[] | undefined> = [];
   let hints = 0;
   const { hashes } = view;
-  const { filter, entries, anchors } = table;
+  const { filter, tokens } = table;
   for (let i = 0; i < hashes.length; i++) {
     const h = hashes[i]!;
     if (filter[h & 0xffff] === 0) continue;
-    const list = entries.get(h);
-    if (list) for (const [r, bit] of list) seen[r]! |= bit;
-    const anchored = anchors.get(h);
-    if (anchored) {
-      for (const r of anchored) {
-        const list = (anchorsAt[r] ??= []);
-        // Dense anchors: findInWords scans the whole view anyway, stop collecting.
-        if (list.length * SPAN[r]! <= hashes.length) list.push(i);
-      }
-    }
-    const hint = table.hints.get(h);
-    if (hint) hints |= hint;
+    const info = tokens.get(h);
+    if (info === undefined) continue;
+    const g = info.groups;
+    for (let j = 0; j < g.length; j += 2) seen[g[j]!]! |= g[j + 1]!;
+    if (info.slot >= 0) (positions[info.slot] ??= []).push(i);
+    hints |= info.hint;
   }
   const active = new Uint8Array(COMPILED.length);
   for (let r = 0; r < active.length; r++) active[r] = seen[r] === table.needed[r] ? 1 : 0;
-  return { active, anchorsAt, hints };
+  return { active, positions, hints, table, tokens: hashes.length };
+}
+
+/** Stands for "more anchors than worth visiting one by one": findInWords scans the whole view. */
+const DENSE: ArrayLike<number> = [];
+
+/** Ascending token indices of a rule's anchors; undefined when there are none, DENSE past `max`. */
+function anchorPositions(scan: WordScan, rule: number, max: number): ArrayLike<number> | undefined {
+  const slots = scan.table.anchorSlots[rule];
+  if (!slots) return undefined;
+  let only: number[] | undefined;
+  let total = 0;
+  let lists = 0;
+  for (const s of slots) {
+    const p = scan.positions[s];
+    if (!p) continue;
+    only = p;
+    total += p.length;
+    lists++;
+  }
+  if (total > max) return DENSE;
+  if (lists <= 1) return only;
+  // Distinct tokens have distinct positions: concatenate and sort.
+  const merged = new Int32Array(total);
+  let k = 0;
+  for (const s of slots) {
+    const p = scan.positions[s];
+    if (p) for (let j = 0; j < p.length; j++) merged[k++] = p[j]!;
+  }
+  return merged.sort();
 }
 
 /** Extra ids, ordered after the table. */
@@ -336,6 +334,8 @@ function orderedIds(h: Hits): string[] {
 
 interface Views {
   rawCase?: string;
+  /** blockMask(rawCase). */
+  rawBlocks?: number;
   words?: WordsView;
   /** scanWords() of `words`. */
   scan?: WordScan;
@@ -352,12 +352,12 @@ function collect(text: string, depth: number, budget: DecodeBudget): Hits {
   // The squashed view has no word boundaries: only worth it when letters are spaced out.
   let squashed = words.spaced ? squashScan(words.text, PLAIN_SQUASHED.ac) : undefined;
   const triggered = scanWords(words, PLAIN_TRIGGERS);
-  const plain: Views = { rawCase: a.rawCase, words, scan: triggered, squashed: squashed && { scan: squashed, keys: PLAIN_SQUASHED, reading: PLAIN } };
+  const plain: Views = { rawCase: a.rawCase, rawBlocks: a.rawBlocks, words, scan: triggered, squashed: squashed && { scan: squashed, keys: PLAIN_SQUASHED, reading: PLAIN } };
   runRules(COMPILED, plain, false, hits, true);
 
   // Leet reading, only when digits/symbols touch letters.
-  if (words.leetHint) {
-    const leet = toLeetWords(foldRaw(a.rawCase));
+  if (words.leetHint && a.folded) {
+    const leet = leetWords(a.folded);
     if (leet.text !== words.text) {
       const views: Views = { words: leet, scan: scanWords(leet, LEET_TRIGGERS) };
       if (leet.spaced) views.squashed = { scan: squashScan(leet.text, LEET_SQUASHED.ac), keys: LEET_SQUASHED, reading: PLAIN };
@@ -400,8 +400,19 @@ function collect(text: string, depth: number, budget: DecodeBudget): Hits {
   return hits;
 }
 
-/** Substring triggers, each looked up once per view (several rules share "<" or ":"). */
+/** Per trigger string: blockMask(trigger). */
+const TRIGGER_BLOCKS = new Map<string, number>();
+
+/**
+ * Substring triggers, each looked up once per view (several rules share "<" or ":"). A
+ * trigger using a script block the rawCase text lacks is absent without a search.
+ */
 function contains(views: Views, view: string, text: string, t: string): boolean {
+  if (view === "rawCase" && views.rawBlocks !== undefined) {
+    let need = TRIGGER_BLOCKS.get(t);
+    if (need === undefined) TRIGGER_BLOCKS.set(t, (need = blockMask(t)));
+    if ((need & ~views.rawBlocks) !== 0) return false;
+  }
   const key = view + "\u0000" + t;
   const cache = (views.seen ??= new Map());
   let found = cache.get(key);
@@ -418,7 +429,13 @@ function runRules(rules: readonly CompiledRule[], views: Views, leet: boolean, h
       const { words, scan } = views;
       if (!words || !scan || scan.active[rule.index] !== 1) continue;
       const window = windowFor(rule);
-      const m = window ? findInWords(pattern, window, words, scan.anchorsAt[rule.index]) : found(pattern.exec(words.text));
+      let m: Found | null;
+      if (window) {
+        // With the first tokens known, candidates cost a bit test each: never worth a whole scan.
+        const first = firstSet(rule, leet);
+        const at = anchorPositions(scan, rule.index, first ? Infinity : words.starts.length / (window.spaces + window.reach + 2));
+        m = findInWords(pattern, window, words, at, first);
+      } else m = found(pattern.exec(words.text));
       weight = matchWeight(rule, m, words.text);
     } else if (rule.view === "squashed") {
       const sv = views.squashed;
@@ -430,7 +447,7 @@ function runRules(rules: readonly CompiledRule[], views: Views, leet: boolean, h
       const text = views[rule.view];
       if (text === undefined) continue;
       if (rule.triggers && !rule.triggers.some((t) => contains(views, rule.view, text, t))) continue;
-      weight = matchWeight(rule, found(pattern.exec(text)), text);
+      weight = matchWeight(rule, atLineStart(rule) ? findAtLineStarts(pattern, text) : found(pattern.exec(text)), text);
     }
     if (weight > 0) {
       add(hits, rule.id, weight, plain);
@@ -446,29 +463,133 @@ interface Found {
 }
 
 /**
- * The leftmost match of a word rule, looking only next to its anchors. Every match holds an
- * anchor token t and at most `spaces` spaces, so it starts within `spaces` words before t;
- * from there the regex reads at most `reach` spaces on. Each anchor gets a slice from the
- * first start not tried yet to one word past that reach; a slice starts and ends at word
- * edges next to spaces, so \b, the regex's backtracking and its lookaheads see there what
- * they would see in the whole text. A match found in the slice counts only if it starts
- * before the anchor's candidate starts end (later starts belong to the next anchor's slice).
- * Dense anchors would re-read the same words: then one scan of the whole text is cheaper.
+ * Per rule: Window.first as a 2048-bit set of token hashes (hash & 2047), in the plain and the
+ * leet reading; null when the rule has no such list. A collision only costs one exec.
  */
-function findInWords(pattern: RegExp, w: Window, view: WordsView, at: readonly number[] | undefined): Found | null {
+const FIRST_PLAIN: Array<Uint32Array | null | undefined> = [];
+const FIRST_LEET: Array<Uint32Array | null | undefined> = [];
+function firstSet(rule: CompiledRule, leet: boolean): Uint32Array | undefined {
+  const cache = leet ? FIRST_LEET : FIRST_PLAIN;
+  let bits = cache[rule.index];
+  if (bits === undefined) {
+    const first = windowFor(rule)?.first;
+    bits = null;
+    if (first) {
+      bits = new Uint32Array(64);
+      for (const t of first) {
+        const h = hashToken(leet ? leetPatternSource(t) : t);
+        bits[(h >>> 5) & 63]! |= 1 << (h & 31);
+      }
+    }
+    cache[rule.index] = bits;
+  }
+  return bits ?? undefined;
+}
+
+/**
+ * Sticky copies of patterns, made on first use: they try one position only, so a rule can be
+ * tried at chosen word or line starts of the whole text (findInWords, findAtLineStarts).
+ * lastIndex is set before every exec, so nothing carries over between calls.
+ */
+const STICKY = new Map<RegExp, RegExp>();
+function stickyOf(pattern: RegExp): RegExp {
+  let y = STICKY.get(pattern);
+  if (!y) STICKY.set(pattern, (y = new RegExp(pattern.source, pattern.flags + "y")));
+  return y;
+}
+
+/**
+ * The leftmost match of a word rule, looking only next to its anchors. Every match holds an
+ * anchor token t and at most `spaces` spaces, so it starts at one of the `spaces` word starts
+ * before t, or at t itself (the window proved every match starts at a word start with \b).
+ * Each anchor tries those starts not tried yet, in text order, with the sticky copy of the
+ * pattern on the whole text: the first match found is the leftmost one, and the regex sees
+ * exactly what a scan of the whole text would (no slice edges). Trying one start costs one
+ * exec call (V8's scan of the whole text tries every character position instead), and only
+ * starts whose token can begin a match (Window.first, by hash) are tried. The ranges tried
+ * never overlap, so that is at most one bit test per word.
+ * Many starts to try (dense anchors without Window.first, or a first token repeated all over
+ * the text) would cost more exec calls than one scan of the whole text: then it scans.
+ */
+function findInWords(pattern: RegExp, w: Window, view: WordsView, at: ArrayLike<number> | undefined, first: Uint32Array | undefined): Found | null {
   if (!at) return null;
-  const { text, starts } = view;
-  const last = starts.length - 1;
-  if (at.length * (w.spaces + w.reach + 2) > starts.length) return found(pattern.exec(text));
-  let next = 0; // first token not yet tried as a start
-  for (const t of at) {
-    const a = Math.max(next, t - w.spaces);
+  const { text, starts, hashes } = view;
+  if (at === DENSE || (first === undefined && at.length * (w.spaces + w.reach + 2) > starts.length)) return found(pattern.exec(text));
+  // The starts to try, in text order.
+  if (CANDIDATES.length < starts.length) CANDIDATES = new Int32Array(starts.length + 1024);
+  const candidates = CANDIDATES;
+  let count = 0;
+  let next = 0; // first token not yet considered
+  for (let a = 0; a < at.length; a++) {
+    const t = at[a]!;
+    for (let j = Math.max(next, t - w.spaces); j <= t; j++) {
+      if (first !== undefined) {
+        const h = hashes[j]!;
+        if (((first[(h >>> 5) & 63]! >>> (h & 31)) & 1) === 0) continue;
+      }
+      candidates[count++] = j;
+    }
     next = t + 1;
-    const end = t + w.reach + 1;
-    const from = starts[a]!;
-    const to = end >= last ? text.length : starts[end + 1]! - 1;
-    const m = pattern.exec(text.slice(from, to));
-    if (m && m.index <= starts[t]! - from) return { index: from + m.index, length: m[0].length };
+  }
+  // Many candidates (a repeated first token): one exec call each would cost more than a scan.
+  if (count > MAX_TRIES && count * 16 > starts.length) return found(pattern.exec(text));
+  const y = stickyOf(pattern);
+  for (let c = 0; c < count; c++) {
+    y.lastIndex = starts[candidates[c]!]!;
+    const m = y.exec(text);
+    if (m) return { index: m.index, length: m[0].length };
+  }
+  return null;
+}
+
+/** Scratch for findInWords (never re-entered). */
+let CANDIDATES = new Int32Array(1024);
+/** Sticky tries always allowed before the whole-scan fallback is considered. */
+const MAX_TRIES = 32;
+
+/** Per rule index: 1 when every match starts a line (see atLineStart), 2 when not; 0 = not known yet. */
+const LINE_START = new Uint8Array(INJECTION_RULES.length);
+
+/**
+ * The pattern is `(?:^|\n)…` with no other top-level alternative and no m flag: every match
+ * starts at 0 or at a "\n". Worked out on first use (these sources are short).
+ */
+function atLineStart(rule: CompiledRule): boolean {
+  if (LINE_START[rule.index] === 0) {
+    let yes = false;
+    if (!rule.pattern.multiline && rule.pattern.source.startsWith("(?:^|\\n)")) {
+      try {
+        const ast = parsePattern(rule.pattern.source, rule.pattern.ignoreCase);
+        const first = ast.type === "seq" ? ast.items[0] : undefined;
+        yes =
+          first?.type === "alt" &&
+          first.alts.length === 2 &&
+          first.alts[0]!.type === "assert" &&
+          first.alts[0]!.kind === "^" &&
+          first.alts[1]!.type === "chars" &&
+          !first.alts[1]!.set.other &&
+          first.alts[1]!.set.ascii.every((x, c) => (x === 1) === (c === 10));
+      } catch {
+        yes = false;
+      }
+    }
+    LINE_START[rule.index] = yes ? 1 : 2;
+  }
+  return LINE_START[rule.index] === 1;
+}
+
+/** Past this many lines, one scan of the whole text is cheaper than one try per line. */
+const MAX_LINE_TRIES = 256;
+
+/** The leftmost match of a line-start pattern: tried at 0 and at each "\n", in order. */
+function findAtLineStarts(pattern: RegExp, text: string): Found | null {
+  const y = stickyOf(pattern);
+  let tries = 0;
+  for (let p = 0; p >= 0; p = text.indexOf("\n", p + 1)) {
+    if (++tries > MAX_LINE_TRIES) return found(pattern.exec(text));
+    y.lastIndex = p;
+    const m = y.exec(text);
+    if (m) return { index: m.index, length: m[0].length };
   }
   return null;
 }

@@ -67,24 +67,51 @@ interface Folded {
   rawCase: string;
   /** Lowercase, no diacritics, confusables mapped ("" for invisible characters). */
   folded: string;
+  /** rawCase is the character itself: rawCase can keep it inside a copied run. */
+  same: boolean;
+  /** blockMask(rawCase). */
+  blocks: number;
 }
 
-/** Bounded: cleared when full, so adversarial input cannot grow it; results never depend on it. */
+/**
+ * Which 256-code-unit blocks of non-ASCII characters a string uses (bit u >> 8, units from
+ * 0x1F00 up share bit 31). A substring whose mask has a bit the text's lacks cannot occur in it:
+ * rawCase triggers in other scripts (Cyrillic) are ruled out without a search.
+ */
+export function blockMask(s: string): number {
+  let m = 0;
+  for (let i = 0; i < s.length; i++) {
+    const u = s.charCodeAt(i);
+    if (u >= 0x80) m |= 1 << Math.min(31, u >> 8);
+  }
+  return m;
+}
+
+/**
+ * Bounded caches (results never depend on them): code points below FOLD_TABLE_SIZE (Latin,
+ * Greek, Cyrillic, punctuation, currency: nearly all non-ASCII text) in an array, one indexed
+ * read; others in a map cleared when full, so adversarial input cannot grow it.
+ */
+const FOLD_TABLE_SIZE = 0x3000;
+const FOLD_TABLE: Array<Folded | undefined> = new Array(FOLD_TABLE_SIZE);
 const FOLD_CACHE = new Map<number, Folded>();
 const FOLD_CACHE_MAX = 4096;
 
 function foldCodePoint(cp: number): Folded {
-  let f = FOLD_CACHE.get(cp);
+  let f = cp < FOLD_TABLE_SIZE ? FOLD_TABLE[cp] : FOLD_CACHE.get(cp);
   if (f) return f;
   const ch = String.fromCodePoint(cp);
-  if (INVISIBLE_CHAR.test(ch)) f = { rawCase: "", folded: "" };
+  if (INVISIBLE_CHAR.test(ch)) f = { rawCase: "", folded: "", same: false, blocks: 0 };
   else {
     const rawCase = ch.normalize("NFKC");
     const folded = mapConfusables(mapConfusables(rawCase).toLowerCase().normalize("NFD").replace(MARKS, ""));
-    f = { rawCase, folded };
+    f = { rawCase, folded, same: rawCase === ch, blocks: blockMask(rawCase) };
   }
-  if (FOLD_CACHE.size >= FOLD_CACHE_MAX) FOLD_CACHE.clear();
-  FOLD_CACHE.set(cp, f);
+  if (cp < FOLD_TABLE_SIZE) FOLD_TABLE[cp] = f;
+  else {
+    if (FOLD_CACHE.size >= FOLD_CACHE_MAX) FOLD_CACHE.clear();
+    FOLD_CACHE.set(cp, f);
+  }
   return f;
 }
 
@@ -108,6 +135,8 @@ export interface WordsView {
 export interface Analysis {
   /** NFKC, invisible characters and controls removed; case and punctuation kept. */
   rawCase: string;
+  /** blockMask(rawCase), gathered during the pass. */
+  rawBlocks: number;
   words: WordsView;
   /** A zero-width / format character was removed between two non-space characters. */
   hiddenInWord: boolean;
@@ -121,6 +150,11 @@ export interface Analysis {
   base64Runs: string[];
   /** 32+ hex digits in a row, possibly separated by spaces, commas, colons or "0x". */
   hexRun: boolean;
+  /**
+   * rawCase lowercased, diacritics and confusables folded, punctuation kept: the leet
+   * reading's input (see leetWords). Only kept when words.leetHint is set.
+   */
+  folded?: Uint16Array;
 }
 
 export const FNV_OFFSET = 0x811c9dc5;
@@ -138,12 +172,14 @@ const LEET = new Uint8Array(128);
 for (const [from, to] of Object.entries({ 0: "o", 1: "i", 3: "e", 4: "a", 5: "s", 6: "g", 7: "t", 8: "b", 9: "g", l: "i" })) {
   LEET[from.charCodeAt(0)] = to.charCodeAt(0);
 }
+/** ASCII -> the [a-z0-9] character it reads as in the leet view (letters, digits, "l" -> "i"), 0 for others. */
+const LEET_WORD = new Uint8Array(128);
+for (let c = 0; c < 128; c++) LEET_WORD[c] = LEET[c] || ((c >= 97 && c <= 122) || (c >= 48 && c <= 57) ? c : 0);
 /** Symbols read as letters when glued to a letter or digit: "!gnore", "@ll", "u$". */
 const LEET_SYMBOL = new Uint8Array(128);
 for (const [from, to] of Object.entries({ "@": "a", $: "s", "!": "i", "|": "i", "+": "t" })) {
   LEET_SYMBOL[from.charCodeAt(0)] = to.charCodeAt(0);
 }
-const leetOf = (c: number) => (c < 128 ? LEET[c]! : 0);
 const symbolOf = (c: number) => (c < 128 ? LEET_SYMBOL[c]! : c === 0x20ac ? 101 : 0); // "€" -> e
 /** "$" and "|" also count at the end of a word ("previou$"). */
 const isTrailingSymbol = (c: number) => c === 36 || c === 124;
@@ -164,7 +200,8 @@ const LEET_DIGIT = 4; // digits read as letters in leetspeak (all but 2)
 const LEET_SYM = 8; // @ $ ! | +
 const B64 = 16; // base64 / base64url alphabet
 const HEX = 32;
-const CLASS = new Uint8Array(128);
+/** Indexed by any UTF-16 unit (0 above ASCII): no range check in the loop. */
+const CLASS = new Uint8Array(65536);
 for (let c = 0; c < 128; c++) {
   const ch = String.fromCharCode(c);
   CLASS[c] =
@@ -176,15 +213,58 @@ for (let c = 0; c < 128; c++) {
     (/[0-9a-fA-F]/.test(ch) ? HEX : 0);
 }
 
+/** Printable ASCII, tab, newline and carriage return: kept as they are (other C0 and DEL are dropped). */
+const KEEP = 64;
+/** ASCII -> lowercase ASCII. */
+const LOWERCASE = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  LOWERCASE[c] = c >= 65 && c <= 90 ? c + 32 : c;
+  if ((c >= 0x20 && c < 0x7f) || c === 9 || c === 10 || c === 13) CLASS[c]! |= KEEP;
+}
+
+/**
+ * Scratch buffers, reused across calls (analyze never re-enters itself): results are copied
+ * out of them, so a 10,000-character text costs ~20 KB of allocation instead of ~120 KB of
+ * zeroed typed arrays. Grown on demand, never shrunk.
+ */
+let OUT = new Uint8Array(1024);
+let HASHES = new Uint32Array(1024);
+let STARTS = new Uint32Array(1024);
+let FOLD = new Uint16Array(1024);
+
+function grow(size: number): void {
+  const out = new Uint8Array(size);
+  out.set(OUT);
+  OUT = out;
+  const hashes = new Uint32Array(size);
+  hashes.set(HASHES);
+  HASHES = hashes;
+  const starts = new Uint32Array(size);
+  starts.set(STARTS);
+  STARTS = starts;
+  const fold = new Uint16Array(size);
+  fold.set(FOLD);
+  FOLD = fold;
+}
+
 /**
  * The single pass. For each input character: track base64/hex runs on the original,
- * build rawCase (ASCII runs copied as slices), and feed its folded form to the words
- * builder. No closures in the loop: captured mutable variables make V8 ~3x slower here.
+ * build rawCase (runs of kept characters copied as slices), and feed its folded form to the words
+ * builder (and to the folded stream kept for the leet reading). ASCII characters take a
+ * short path of table reads; non-ASCII ones are folded through the bounded cache, and those
+ * NFKC keeps as they are (accented letters, Cyrillic) stay in the copied run.
+ * No closures in the loop: captured mutable variables make V8 ~3x slower here.
  */
 export function analyze(text: string): Analysis {
   const n = text.length;
+  if (OUT.length < n + 16) grow(n + 1024);
+  let out = OUT;
+  let hashes = HASHES;
+  let starts = STARTS;
+  let fold = FOLD;
   let rawCase = "";
-  let runStart = 0; // start of the ASCII run not yet copied to rawCase
+  let runStart = 0; // start of the run not yet copied to rawCase
+  let rawBlocks = 0;
   let hiddenInWord = false;
   let mixedScript = false;
   let hasTags = false;
@@ -197,10 +277,8 @@ export function analyze(text: string): Analysis {
   let separators = 0;
   let hexRun = false;
   // words builder
-  let out = new Uint8Array(n * 2 + 8);
-  let hashes = new Uint32Array(n + 8);
-  let starts = new Uint32Array(n + 8);
   let k = 0;
+  let fk = 0; // length of the folded stream
   let count = 0;
   let inWord = false;
   let h = FNV_OFFSET;
@@ -216,85 +294,81 @@ export function analyze(text: string): Analysis {
   for (let i = 0; i <= n; ) {
     let w: number; // next character for the words builder (lowercase ASCII, or other)
     if (fi < folded.length) {
-      w = folded.charCodeAt(fi++);
-    } else {
-      if (i === n) {
-        if (b64Start >= 0 && n - b64Start >= MIN_B64 && base64Runs.length < MAX_B64_RUNS) base64Runs.push(text.slice(b64Start));
-        w = 32; // closes the last word
+      w = fold[fk++] = folded.charCodeAt(fi++);
+    } else if (i < n) {
+      const c = text.charCodeAt(i);
+      const oc = CLASS[c]!;
+      // Encoded runs, on the original characters.
+      if (oc & HEX) {
+        if (++hexDigits >= MIN_HEX_DIGITS) hexRun = true;
+        separators = 0;
+      } else if (hexDigits > 0) {
+        if ((c === 32 || c === 44 || c === 58 || c === 120) && separators < 2) separators++;
+        else hexDigits = separators = 0;
+      } else separators = 0;
+      if (oc & B64) {
+        if (b64Start < 0) b64Start = i;
+      } else if (b64Start >= 0) {
+        if (i - b64Start >= MIN_B64 && base64Runs.length < MAX_B64_RUNS) {
+          let stop = i;
+          while (stop - i < 2 && text.charCodeAt(stop) === 61) stop++; // "=" padding
+          base64Runs.push(text.slice(b64Start, stop));
+        }
+        b64Start = -1;
+      }
+      if (oc & KEEP) {
+        w = fold[fk++] = LOWERCASE[c]!;
         i++;
       } else {
-        const c = text.charCodeAt(i);
-        const oc = c < 128 ? CLASS[c]! : 0;
-        // Encoded runs, on the original characters.
-        if (oc & HEX) {
-          hexDigits++;
-          separators = 0;
-          if (hexDigits >= MIN_HEX_DIGITS) hexRun = true;
-        } else if ((c === 32 || c === 44 || c === 58 || c === 120) && separators < 2 && hexDigits > 0) separators++;
-        else {
-          hexDigits = 0;
-          separators = 0;
-        }
-        if (oc & B64) {
-          if (b64Start < 0) b64Start = i;
-        } else if (b64Start >= 0) {
-          if (i - b64Start >= MIN_B64 && base64Runs.length < MAX_B64_RUNS) {
-            let stop = i;
-            while (stop - i < 2 && text.charCodeAt(stop) === 61) stop++; // "=" padding
-            base64Runs.push(text.slice(b64Start, stop));
-          }
-          b64Start = -1;
-        }
-        if ((c >= 0x20 && c < 0x7f) || c === 9 || c === 10 || c === 13) {
-          w = c >= 65 && c <= 90 ? c + 32 : c;
-          i++;
-        } else {
-          // Something to drop or fold: rawCase takes the pending ASCII run first.
+        if (c < 0x80) {
+          // C0 control or DEL: dropped (rawCase takes the pending run first), and glues its neighbours.
           if (i > runStart) rawCase += text.slice(runStart, i);
-          if (c < 0x80) {
-            runStart = ++i; // C0 control or DEL: dropped, and glues its neighbours
-            continue;
-          }
-          const cp = text.codePointAt(i)!;
-          const next = i + (cp > 0xffff ? 2 : 1);
-          const f = foldCodePoint(cp);
-          if (f.rawCase === "") {
-            if (!hiddenInWord && !isSpace(text.charCodeAt(i - 1)) && !isSpace(text.charCodeAt(next))) hiddenInWord = true;
-            if (cp >= 0xe0000 && cp <= 0xe007f) hasTags = true;
-          } else {
-            if (cp >= 0x370 && cp <= 0x4ff) {
-              if (!mixedScript && (isAsciiLetter(text.charCodeAt(i - 1)) || isAsciiLetter(text.charCodeAt(next)))) mixedScript = true;
-            } else if ((cp >= 0xfe00 && cp <= 0xfe0f) || (cp >= 0xe0100 && cp <= 0xe01ef)) {
-              vsStreak = i === vsEnd ? vsStreak + 1 : 1;
-              vsEnd = next;
-              if (vsStreak >= 8) variationSelectorRun = true;
-            }
-            rawCase += f.rawCase;
-            folded = f.folded;
-            fi = 0;
-            if (k + 2 * folded.length + 2 > out.length) {
-              // NFKC can expand one character to up to 18 (U+FDFA): grow instead of truncating.
-              const bigger = new Uint8Array(out.length * 2 + 2 * folded.length);
-              bigger.set(out);
-              out = bigger;
-              const moreHashes = new Uint32Array(bigger.length);
-              moreHashes.set(hashes);
-              hashes = moreHashes;
-              const moreStarts = new Uint32Array(bigger.length);
-              moreStarts.set(starts);
-              starts = moreStarts;
-            }
-          }
-          i = runStart = next;
+          runStart = ++i;
           continue;
         }
+        const cp = text.codePointAt(i)!;
+        const next = i + (cp > 0xffff ? 2 : 1);
+        const f = foldCodePoint(cp);
+        // A character NFKC keeps as it is stays in the pending run; others end it.
+        if (!f.same && i > runStart) rawCase += text.slice(runStart, i);
+        if (f.rawCase === "") {
+          if (!hiddenInWord && !isSpace(text.charCodeAt(i - 1)) && !isSpace(text.charCodeAt(next))) hiddenInWord = true;
+          if (cp >= 0xe0000 && cp <= 0xe007f) hasTags = true;
+        } else {
+          if (cp >= 0x370 && cp <= 0x4ff) {
+            if (!mixedScript && (isAsciiLetter(text.charCodeAt(i - 1)) || isAsciiLetter(text.charCodeAt(next)))) mixedScript = true;
+          } else if ((cp >= 0xfe00 && cp <= 0xfe0f) || (cp >= 0xe0100 && cp <= 0xe01ef)) {
+            vsStreak = i === vsEnd ? vsStreak + 1 : 1;
+            vsEnd = next;
+            if (vsStreak >= 8) variationSelectorRun = true;
+          }
+          if (!f.same) rawCase += f.rawCase;
+          rawBlocks |= f.blocks;
+          folded = f.folded;
+          fi = 0;
+          // NFKC can expand one character to up to 18 (U+FDFA): grow instead of truncating.
+          if (fk + folded.length + (n - next) + 16 > out.length) {
+            grow(out.length * 2 + folded.length);
+            out = OUT;
+            hashes = HASHES;
+            starts = STARTS;
+            fold = FOLD;
+          }
+        }
+        i = next;
+        if (!f.same) runStart = next;
+        continue;
       }
+    } else {
+      if (b64Start >= 0 && n - b64Start >= MIN_B64 && base64Runs.length < MAX_B64_RUNS) base64Runs.push(text.slice(b64Start));
+      w = 32; // closes the last word
+      i++;
     }
 
-    const wc = w < 128 ? CLASS[w]! : 0;
+    const wc = CLASS[w]!;
     // Leet hint: a letter right after a leet digit/symbol ("1g", "@l"), or a leet digit
     // right after a letter ("n0").
-    if ((wc & LOWER && prevClass & (LEET_DIGIT | LEET_SYM)) || (wc & LEET_DIGIT && prevClass & LOWER)) leetHint = true;
+    if (!leetHint && ((wc & LOWER && prevClass & (LEET_DIGIT | LEET_SYM)) || (wc & LEET_DIGIT && prevClass & LOWER))) leetHint = true;
     prevClass = wc;
     if (wc & (LOWER | DIGIT)) {
       if (!inWord) {
@@ -319,7 +393,9 @@ export function analyze(text: string): Analysis {
   else if (n > runStart) rawCase += text.slice(runStart, n);
   return {
     rawCase,
-    words: { text: asciiString(out.subarray(0, k)), hashes: hashes.subarray(0, count), starts: starts.subarray(0, count), spaced, leetHint },
+    rawBlocks,
+    words: { text: asciiString(out.subarray(0, k)), hashes: hashes.slice(0, count), starts: starts.slice(0, count), spaced, leetHint },
+    folded: leetHint ? fold.slice(0, fk) : undefined,
     hiddenInWord,
     mixedScript,
     hasTags,
@@ -329,31 +405,17 @@ export function analyze(text: string): Analysis {
   };
 }
 
-/** rawCase folded (lowercase, no diacritics, confusables mapped), punctuation kept: the leet input. */
-export function foldRaw(rawCase: string): string {
-  let out = "";
-  let runStart = 0;
-  for (let i = 0; i < rawCase.length; i++) {
-    const c = rawCase.charCodeAt(i);
-    if (c < 0x80) continue;
-    if (i > runStart) out += rawCase.slice(runStart, i).toLowerCase();
-    const cp = rawCase.codePointAt(i)!;
-    if (cp > 0xffff) i++;
-    out += foldCodePoint(cp).folded;
-    runStart = i + 1;
-  }
-  return runStart === 0 ? rawCase.toLowerCase() : out + rawCase.slice(runStart).toLowerCase();
-}
-
 /**
- * Leet words view of a folded text: digits and glued symbols read as letters, "l" as "i"
+ * Leet words view of the folded stream (Analysis.folded: rawCase lowercased, diacritics and
+ * confusables folded, punctuation kept): digits and glued symbols read as letters, "l" as "i"
  * (rule patterns are transformed the same way, see leetPatternSource).
  */
-export function toLeetWords(raw: string): WordsView {
-  const n = raw.length;
-  const out = new Uint8Array(n + 1);
-  const hashes = new Uint32Array(n + 1);
-  const starts = new Uint32Array(n + 1);
+export function leetWords(folded: Uint16Array): WordsView {
+  const n = folded.length;
+  if (OUT.length < n + 16) grow(n + 1024);
+  const out = OUT;
+  const hashes = HASHES;
+  const starts = STARTS;
   let k = 0;
   let count = 0;
   let inWord = false;
@@ -362,17 +424,17 @@ export function toLeetWords(raw: string): WordsView {
   let shortRun = 0;
   let spaced = false;
   for (let i = 0; i <= n; i++) {
-    let c = i < n ? raw.charCodeAt(i) : 32;
-    const l = leetOf(c);
-    if (l !== 0) c = l;
-    else {
-      const sym = symbolOf(c);
+    const c = i < n ? folded[i]! : 32;
+    let o = c < 128 ? LEET_WORD[c]! : 0;
+    if (o === 0) {
+      // A symbol reads as a letter when glued to a letter, digit or another symbol.
+      const sym = c < 128 ? LEET_SYMBOL[c]! : c === 0x20ac ? 101 : 0; // "€" -> e
       if (sym !== 0) {
-        const next = raw.charCodeAt(i + 1);
-        if (isAlnum(next) || symbolOf(next) !== 0 || (isTrailingSymbol(c) && isAlnum(raw.charCodeAt(i - 1)))) c = sym;
+        const next = i + 1 < n ? folded[i + 1]! : 32;
+        if (isAlnum(next) || symbolOf(next) !== 0 || (isTrailingSymbol(c) && i > 0 && isAlnum(folded[i - 1]!))) o = sym;
       }
     }
-    if (isAlnum(c)) {
+    if (o !== 0) {
       if (!inWord) {
         if (k > 0) out[k++] = 32;
         starts[count] = k;
@@ -380,8 +442,8 @@ export function toLeetWords(raw: string): WordsView {
         h = FNV_OFFSET;
         tokenLen = 0;
       }
-      out[k++] = c;
-      h = Math.imul(h ^ c, FNV_PRIME);
+      out[k++] = o;
+      h = Math.imul(h ^ o, FNV_PRIME);
       tokenLen++;
     } else if (inWord) {
       inWord = false;
@@ -391,7 +453,7 @@ export function toLeetWords(raw: string): WordsView {
       } else shortRun = 0;
     }
   }
-  return { text: asciiString(out.subarray(0, k)), hashes: hashes.subarray(0, count), starts: starts.subarray(0, count), spaced, leetHint: true };
+  return { text: asciiString(out.subarray(0, k)), hashes: hashes.slice(0, count), starts: starts.slice(0, count), spaced, leetHint: true };
 }
 
 /**

@@ -377,3 +377,104 @@ export function boundaryAtEdge(node: Node, end: boolean): boolean {
       return false;
   }
 }
+
+/**
+ * The tokens a match of a words-view pattern can begin with: for every match, the characters
+ * before its first space (all of it when it has none). Undefined when that set is not small
+ * and finite (a class like [a-z0-9]+ at the start, or more than `cap` strings). Only the words
+ * alphabet [a-z0-9 ] is considered: other characters never occur in a words view. Assertions
+ * and lookarounds are skipped: they only remove matches.
+ * A match without a space is a whole token only if it ends at \b: otherwise (such matches
+ * possible and no \b at the end) the answer is undefined.
+ */
+export function firstTokens(node: Node, cap = 400): string[] | undefined {
+  const r = segments(node, cap);
+  if (!r || (r.open.size > 0 && !boundaryAtEdge(node, true))) return undefined;
+  const out = new Set<string>();
+  for (const s of r.open) out.add(s);
+  for (const s of r.closed) out.add(s);
+  return [...out];
+}
+
+/** Match beginnings: `open` ones have not reached a space yet, `closed` ones did (text before it). */
+interface Segments {
+  open: Set<string>;
+  closed: Set<string>;
+}
+
+const WORD_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
+const MAX_SEGMENT = 48;
+
+function segments(node: Node, cap: number): Segments | undefined {
+  switch (node.type) {
+    case "chars": {
+      const open = new Set<string>();
+      for (const ch of WORD_ALPHABET) if (node.set.ascii[ch.charCodeAt(0)]) open.add(ch);
+      if (open.size > 8) return undefined; // a wide class: too many beginnings
+      return { open, closed: node.set.ascii[32] ? new Set([""]) : new Set() };
+    }
+    case "assert":
+    case "look":
+      return { open: new Set([""]), closed: new Set() };
+    case "alt": {
+      const out: Segments = { open: new Set(), closed: new Set() };
+      for (const a of node.alts) {
+        const s = segments(a, cap);
+        if (!s) return undefined;
+        for (const x of s.open) out.open.add(x);
+        for (const x of s.closed) out.closed.add(x);
+        if (out.open.size + out.closed.size > cap) return undefined;
+      }
+      return out;
+    }
+    case "seq": {
+      let acc: Segments = { open: new Set([""]), closed: new Set() };
+      for (const item of node.items) {
+        if (acc.open.size === 0) break; // every beginning already reached a space
+        const s = segments(item, cap);
+        const next = s && then(acc, s, cap);
+        if (!next) return undefined;
+        acc = next;
+      }
+      return acc;
+    }
+    case "repeat": {
+      const inner = segments(node.node, cap);
+      if (!inner) return undefined;
+      const out: Segments = { open: new Set(), closed: new Set() };
+      let cur: Segments = { open: new Set([""]), closed: new Set() };
+      for (let k = 0; ; k++) {
+        if (k >= node.min) {
+          for (const x of cur.open) out.open.add(x);
+          for (const x of cur.closed) out.closed.add(x);
+        }
+        if (k === node.max || cur.open.size === 0) break;
+        const next: Segments | undefined = then({ open: cur.open, closed: new Set() }, inner, cap);
+        if (!next) return undefined;
+        // Unbounded repetition that keeps growing open beginnings: give up (lengths are capped in then()).
+        let grew = false;
+        for (const x of next.open) if (!cur.open.has(x)) grew = true;
+        for (const x of next.closed) if (!out.closed.has(x)) grew = true;
+        if (!grew && k >= node.min) break;
+        cur = next;
+        if (out.open.size + out.closed.size > cap) return undefined;
+      }
+      return out;
+    }
+  }
+}
+
+/** Beginnings of `a` followed by `b`. */
+function then(a: Segments, b: Segments, cap: number): Segments | undefined {
+  const out: Segments = { open: new Set(), closed: new Set(a.closed) };
+  for (const x of a.open) {
+    for (const y of b.closed) out.closed.add(x + y);
+    for (const y of b.open) {
+      const s = x + y;
+      if (s.length > MAX_SEGMENT) return undefined;
+      out.open.add(s);
+    }
+    if (out.open.size + out.closed.size > cap) return undefined;
+  }
+  return out;
+}

@@ -15,6 +15,8 @@
  * `guard: "meta"` brings the rule down to 1 point when phrased as a developer's how-to
  * question ("how do I print the system prompt in langchain").
  */
+import { MULTILINGUAL_RULES } from "./rules-multilingual";
+
 export type RuleView = "words" | "rawCase" | "squashed";
 
 export interface InjectionRule {
@@ -817,4 +819,5 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     id: "chat_template_token", weight: 6, view: "squashed", triggers: ["imstart", "startofturn"],
     pattern: /imstart(?:system|assistant|user)|startofturn(?:model|user|system)/,
   },
+  ...MULTILINGUAL_RULES,
 ];

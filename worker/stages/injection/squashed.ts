@@ -13,6 +13,11 @@ const ALPHABET = 36;
 export interface Automaton {
   /** Transition table: state * ALPHABET + symbol -> state. */
   delta: Int32Array;
+  /**
+   * The same transitions for the scan loop: row (state * ALPHABET) + symbol -> next row * 2,
+   * plus 1 when the next state has outputs. Saves a multiply and a table read per character.
+   */
+  rows: Int32Array;
   /** Per state: start of its outputs in `outIds`, and how many (own and inherited through fail links). */
   outStart: Int32Array;
   outCount: Int32Array;
@@ -73,7 +78,9 @@ export function buildAutomaton(patterns: readonly string[]): Automaton {
     outCount[s] = outputs[s]!.length;
     ids.push(...outputs[s]!);
   }
-  return { delta, outStart, outCount, outIds: Int32Array.from(ids), lengths: Int32Array.from(patterns.map((p) => p.length)) };
+  const rows = new Int32Array(delta.length);
+  for (let j = 0; j < delta.length; j++) rows[j] = delta[j]! * ALPHABET * 2 + (outCount[delta[j]!]! > 0 ? 1 : 0);
+  return { delta, rows, outStart, outCount, outIds: Int32Array.from(ids), lengths: Int32Array.from(patterns.map((p) => p.length)) };
 }
 
 export interface SquashedScan {
@@ -85,23 +92,33 @@ export interface SquashedScan {
 
 const ASCII = new TextDecoder("utf-8");
 
+/** Scratch for the squashed text (decoded into a string before returning). */
+let OUT = new Uint8Array(1024);
+
 /** Squashes a words view (lowercase ASCII words, single spaces) and finds the automaton's patterns in it. */
 export function squashScan(words: string, ac: Automaton): SquashedScan {
-  const out = new Uint8Array(words.length);
+  if (OUT.length < words.length) OUT = new Uint8Array(words.length + 1024);
+  const out = OUT;
   const ends: Array<number[] | undefined> = [];
-  const { delta, outStart, outCount, outIds } = ac;
+  const { rows, outStart, outCount, outIds } = ac;
   let k = 0;
-  let state = 0;
+  let row = 0;
   for (let i = 0; i < words.length; i++) {
     const c = words.charCodeAt(i);
     if (c === 32) continue;
     out[k++] = c;
     const sym = c < 128 ? SYMBOL[c]! : -1;
-    state = sym < 0 ? 0 : delta[state * ALPHABET + sym]!;
-    const count = outCount[state]!;
-    if (count !== 0) {
+    if (sym < 0) {
+      row = 0;
+      continue;
+    }
+    const v = rows[row + sym]!;
+    row = v >> 1;
+    if ((v & 1) !== 0) {
+      const state = row / ALPHABET;
       const start = outStart[state]!;
-      for (let j = start; j < start + count; j++) (ends[outIds[j]!] ??= []).push(k);
+      const end = start + outCount[state]!;
+      for (let j = start; j < end; j++) (ends[outIds[j]!] ??= []).push(k);
     }
   }
   return { text: ASCII.decode(out.subarray(0, k)), ends };
