@@ -136,6 +136,41 @@ describe("circuit breaker through the chat route", () => {
     const snapshot = await (ns.get(ns.idFromName("anthropic")) as unknown as { snapshot(): Promise<{ state: string }> }).snapshot();
     expect(snapshot.state).toBe("open");
   });
+
+  it("failover to a cheaper model: the reservation made for the primary is given back and the fallback's decides", async () => {
+    // The breaker and the budget run at the same time, the budget for the requested model.
+    const ns = env.CIRCUIT_BREAKER as DurableObjectNamespace;
+    const circuit = ns.get(ns.idFromName("anthropic")) as unknown as { reset(): Promise<unknown>; report(r: object): Promise<unknown>; snapshot(): Promise<{ state: string }> };
+    await circuit.reset();
+    for (let i = 0; i < 5; i++) await circuit.report({ success: false, countsAsFailure: true, threshold: 5, cooldownMs: 60_000 });
+    expect((await circuit.snapshot()).state).toBe("open");
+    const cheap = { inputEurPerMillion: 1, outputEurPerMillion: 2, maxOutputTokens: 256 };
+    // Worst case of the primary ≈ 0.51 EUR: it cannot fit next to 0.6 EUR spent of the free 1 EUR; the fallback's ≈ 0.0005 EUR can.
+    const models = {
+      "gpt-4o-mini": { provider: "openai", upstream: "demo", ...cheap },
+      "cheap-fallback": { provider: "mistral", upstream: "demo", ...cheap },
+      "pricey-primary": { provider: "anthropic", upstream: "demo", inputEurPerMillion: 1000, outputEurPerMillion: 2000, maxOutputTokens: 256, fallback: "cheap-fallback" },
+    };
+    const o2 = { ...o, MODELS_JSON: JSON.stringify(models) };
+    const config = testConfig();
+    const month = monthOf(Date.now());
+    for (const spent of [0, 0.6]) {
+      const u = await signUp();
+      await setSpentFromLedger(config, u.id, month, spent);
+      const { res, done } = await callWith(o2, "/api/chat", { token: u.accessToken, body: { message: "Bonjour", model: "pricey-primary" } });
+      expect(res.status, `spent ${spent}`).toBe(200);
+      const events = await readSse(res);
+      expect(events[0]!.data.model).toBe("cheap-fallback");
+      await done();
+      // Nothing stays reserved (the primary's reservation was released, not left to expire),
+      // and the spend is the fallback's, far below the primary's worst case.
+      const state = await eventually(() => budgetState(config, u.id, "free"), (st) => st.reservedEur === 0 && st.spentEur > spent);
+      expect(state.reservedEur).toBe(0);
+      expect(state.spentEur - spent).toBeGreaterThan(0);
+      expect(state.spentEur - spent).toBeLessThan(0.001);
+    }
+    await circuit.reset();
+  });
 });
 
 describe("failure policies", () => {

@@ -1,6 +1,6 @@
 /**
  * The guards around one model call: the circuit breaker picks the provider (with
- * failover), then the worst-case cost is reserved in the monthly budget. After the call
+ * failover) and the worst-case cost is reserved in the monthly budget. After the call
  * both are settled: the breaker learns the outcome, the budget the real cost.
  */
 import type { Context } from "hono";
@@ -9,7 +9,7 @@ import { createAlerter } from "../lib/alerts";
 import { getRedis } from "../lib/redis";
 import { modelRegistry, type ModelConfig } from "../providers/models";
 import { createBreakerGate, outcomeOf, type BreakerLease } from "../stages/breaker";
-import { reserveBudget, settleBudget, worstCaseCostEur, type BudgetReservation } from "../stages/budget";
+import { reserveBudget, settleBudget, toMicros, worstCaseCostEur, type BudgetReservation } from "../stages/budget";
 import type { PreparedChat } from "./prepare";
 
 export interface CallGuards {
@@ -18,21 +18,53 @@ export interface CallGuards {
   reservation: BudgetReservation;
 }
 
+/**
+ * The breaker (a Durable Object call) and the budget reservation (a Redis script) run at the
+ * same time, the reservation for the requested model, to save a round trip. The outcome is
+ * the one of running them one after the other:
+ *   - the breaker refuses (503): the reservation, if taken, is released, then the 503 thrown;
+ *   - it fails over to a model whose worst-case cost differs: the first reservation (if
+ *     taken) is released, then the fallback's is made, and decides (402 or not) as before;
+ *   - the reservation is refused (402/503): the lease is given back as a non-counting outcome.
+ */
 export async function acquireCallGuards(c: Context<AppEnv>, p: PreparedChat, maxOutputTokens?: number): Promise<CallGuards> {
   const config = c.get("config");
   const gate = createBreakerGate({ namespace: c.env.CIRCUIT_BREAKER, threshold: config.BREAKER_FAILURE_THRESHOLD, cooldownMs: config.BREAKER_COOLDOWN_MS, log: c.get("log") });
   const timing = c.get("timing");
+  const costOf = (m: ModelConfig) => worstCaseCostEur(m, p.messages, Math.min(maxOutputTokens ?? m.maxOutputTokens, m.maxOutputTokens));
+  const reserve = async (m: ModelConfig) => {
+    const reserving = reserveBudget({ config, userId: p.user.id, tier: p.user.tier, amountEur: costOf(m) }); // 402 budget_exceeded
+    return timing ? timing.span("budget", reserving) : reserving;
+  };
   const chosen = gate.chooseModel(p.model, modelRegistry(config)); // 503 when every circuit is open
-  const { model, lease } = await (timing ? timing.span("breaker", chosen) : chosen);
+  const [breaker, budget] = await Promise.allSettled([timing ? timing.span("breaker", chosen) : chosen, reserve(p.model)]);
+  if (breaker.status === "rejected") {
+    if (budget.status === "fulfilled") await releaseReservation(c, budget.value);
+    throw breaker.reason;
+  }
+  const { model, lease } = breaker.value;
   try {
-    const amountEur = worstCaseCostEur(model, p.messages, Math.min(maxOutputTokens ?? model.maxOutputTokens, model.maxOutputTokens));
-    const reserving = reserveBudget({ config, userId: p.user.id, tier: p.user.tier, amountEur }); // 402 budget_exceeded
-    const reservation = await (timing ? timing.span("budget", reserving) : reserving);
-    return { model, lease, reservation };
+    // Unlimited tiers reserve nothing, so any model fits the same (empty) reservation.
+    const stale = model !== p.model && !(budget.status === "fulfilled" && (budget.value.unlimited || budget.value.amountMicros === toMicros(costOf(model))));
+    if (!stale) {
+      if (budget.status === "rejected") throw budget.reason;
+      return { model, lease, reservation: budget.value };
+    }
+    // Released before reserving again, so the two never count together against the budget.
+    if (budget.status === "fulfilled") await releaseReservation(c, budget.value);
+    return { model, lease, reservation: await reserve(model) };
   } catch (e) {
     await lease.report({ success: false, countsAsFailure: false }); // nothing was called
     throw e;
   }
+}
+
+/** Gives back a reservation whose call was never made (best effort: it expires by itself). */
+async function releaseReservation(c: Context<AppEnv>, reservation: BudgetReservation): Promise<void> {
+  if (reservation.unlimited) return;
+  await settleBudget(c.get("config"), reservation, 0).catch(() => {
+    c.get("log").error("budget release failed", { month: reservation.month });
+  });
 }
 
 /**
@@ -56,14 +88,7 @@ export async function acquireCallGuardsAfterCheck(c: Context<AppEnv>, p: Prepare
 
 /** Gives back guards whose call was never made: no breaker outcome counted, no cost. */
 async function releaseCallGuards(c: Context<AppEnv>, guards: CallGuards): Promise<void> {
-  const config = c.get("config");
-  await Promise.all([
-    guards.lease.report({ success: false, countsAsFailure: false }),
-    guards.reservation.unlimited ? undefined : settleBudget(config, guards.reservation, 0).catch(() => {
-      // The reservation expires by itself.
-      c.get("log").error("budget release failed", { month: guards.reservation.month });
-    }),
-  ]);
+  await Promise.all([guards.lease.report({ success: false, countsAsFailure: false }), releaseReservation(c, guards.reservation)]);
 }
 
 /** Settles both guards after the call (in the background). `error` undefined = success. */

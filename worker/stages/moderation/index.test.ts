@@ -103,6 +103,26 @@ describe("OpenAI implementation (against the provider double)", () => {
     const r = await runModeration(noKey, { direction: "input", texts: ["x"] }, { timeoutMs: 1000, rules });
     expect(r).toEqual({ ok: false, reason: "misconfigured" });
   });
+
+  it("one plain POST to {base}/moderations with the key; a refused key is misconfigured, an answer without results unusable", async () => {
+    const seen: { url: string; headers: Headers }[] = [];
+    const answering = (status: number, body: unknown) => ((input: RequestInfo | URL, init?: RequestInit) => {
+      seen.push({ url: String(input), headers: new Headers(init?.headers) });
+      return Promise.resolve(new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } }));
+    }) as typeof fetch;
+    const cfg = { ...live(), OPENAI_BASE_URL: "https://mod.example/v1/" };
+    const req = () => ({ direction: "input" as const, texts: ["x"], signal: new AbortController().signal });
+    const ok = createOpenAIModerator(cfg, { fetch: answering(200, { results: [{ category_scores: { violence: 0.5, hate: 0.2 } }] }) });
+    expect(await ok.moderate(req())).toEqual({ violence: 0.5, hate: 0.2 });
+    expect(seen[0]!.url).toBe("https://mod.example/v1/moderations");
+    expect(seen[0]!.headers.get("authorization")).toBe(`Bearer ${cfg.OPENAI_API_KEY}`);
+    const refused = createOpenAIModerator(cfg, { fetch: answering(401, { error: { message: "bad key" } }) });
+    expect(await runModeration(refused, req(), { timeoutMs: 1000, rules })).toEqual({ ok: false, reason: "misconfigured" });
+    for (const bad of [{}, { results: [] }, { results: [{}] }, null]) {
+      const m = createOpenAIModerator(cfg, { fetch: answering(200, bad) });
+      expect(await runModeration(m, req(), { timeoutMs: 1000, rules }), JSON.stringify(bad)).toEqual({ ok: false, reason: "error" });
+    }
+  });
 });
 
 describe("Workers AI implementation (fake AI binding)", () => {
