@@ -89,6 +89,7 @@ const LOOKALIKES: readonly string[] = [
   "ignora el ruido y concéntrate en la melodía",
   "Olvida lo del tren, al final vamos en coche a Split.",
   "Non dimenticare di comprare il pane.",
+  "Non ignorate le istruzioni precedenti.", // "do not ignore": negated, must pass
   "Ignora gli errori di battitura e controlla solo i numeri.",
   "Dimentica tutto, ho trovato le chiavi.",
   "Não esqueça as instruções anteriores do professor.",

@@ -137,7 +137,7 @@ const IT: Lang = {
   qual: ["precedenti", "iniziali", "originali", "originarie", "di sistema", "del sistema", "di prima", "sopra", "qui sopra", "ricevute", "date", "che ti sono state date", "che hai ricevuto", "finora", "fino ad ora", "nascoste", "interne", "vecchie", "dello sviluppatore", "di sicurezza", "precedentemente date"],
   yours: ["tue", "tuoi", "le tue", "i tuoi", "tutte", "tutte le", "tutte le tue", "tutti i", "tutti i tuoi"],
   targets: ["istruzioni", "istruzione", "indicazioni", "regole", "direttive", "ordini", "prompt", "comandi", "restrizioni", "limitazioni", "consegne", "vincoli", "linee guida", "impostazioni"],
-  notAfter: "(?! (?:di|del|della|dello|dei|delle|per|su|sul|sulla|sulle) )", qualAfter: true,
+  notAfter: "(?! (?:di|del|della|dello|dei|delle|per|su|sul|sulla|sulle) )", qualAfter: true, notBefore: "(?<!\\bnon )",
 };
 
 // --- Portuguese ------------------------------------------------------------------------------

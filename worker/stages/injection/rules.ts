@@ -250,8 +250,11 @@ const FR_PROMPT = [
 const ES_IT_IGNORE = [
   "ignora", "ignore", "ignorad", "ignorar", "ignorate", "ignorare", "olvida", "olvide", "olviden",
   "olvidad", "olvidar", "omite", "descarta", "no hagas caso a", "no hagas caso de", "dimentica",
-  "dimenticate", "dimenticare", "trascura", "non considerare", "non tenere conto",
+  "dimenticate", "trascura", "non considerare", "non tenere conto",
 ];
+// Not "dimenticare": Italian uses the infinitive for the negative imperative ("non dimenticare
+// le istruzioni" = do NOT forget them). "ignorare" stays: the infinitive is also how manuals
+// give orders; the negation guard below catches "non ignorare".
 const ES_IT_DET = [
   "todas", "todos", "las", "los", "tus", "sus", "el", "la", "lo", "de", "del", "tutte", "tutti", "le",
   "gli", "i", "tue", "tuoi", "sue", "delle", "dei", "di", "all", "alle", "ai",
@@ -278,10 +281,34 @@ const DE_TARGET = [
   "anweisungen", "anweisung", "instruktionen", "regeln", "vorgaben", "befehle", "aufgaben", "aufgabe",
   "prompt", "prompts", "richtlinien", "anordnungen", "systemanweisungen", "systemprompt",
 ];
+/** Qualifiers that name earlier instructions: enough for any target, "Aufgaben" included. */
 const DE_QUAL = [
-  "alle", "allen", "deine", "ihre", "bisherigen", "vorherigen", "vorigen", "obigen", "fruheren",
-  "vorangegangenen", "gegebenen", "erhaltenen", "ursprunglichen",
+  "bisherigen", "vorherigen", "vorigen", "obigen", "fruheren", "vorangegangenen", "gegebenen", "erhaltenen",
+  "ursprunglichen",
 ];
+/**
+ * "your" / "all": enough only for instruction nouns. "Vergiss deine Aufgaben heute mal" (forget
+ * your homework / chores for today) is ordinary talk.
+ */
+const DE_YOURS = ["alle", "allen", "deine", "ihre"];
+const DE_INSTRUCTIONS = DE_TARGET.filter((t) => t !== "aufgaben" && t !== "aufgabe");
+/** "Vergiss die vorherigen Anweisungen nicht" = do NOT forget them. */
+const DE_NOT_NEGATED = "(?! (?:nicht|bitte nicht|auf keinen fall|keinesfalls)\\b)";
+/** "Vergiss alle Regeln des Spiels": the rules of something else (with "your"/"all" only). */
+const DE_NOT_OTHER_COMPLEMENT = "(?! (?:fur|zum|zur|uber|von|vom|des|der|im|beim|bei|auf) )";
+
+/**
+ * Spanish / Italian: "no ignore las instrucciones" (usted: do NOT ignore), "non ignorate le
+ * istruzioni" (voi). A lookbehind: these rules then scan the whole words view (see window.ts),
+ * which they only do when a verb and an instruction noun are both present.
+ */
+const ES_IT_NOT_NEGATED = "(?<!\\b(?:no|non) )";
+/**
+ * "ignora las reglas de ortografía", "ignora le regole di grammatica": the rules of something
+ * else. Still an attack when the complement is the system, its safety or its makers.
+ */
+const ES_IT_NOT_OTHER_COMPLEMENT =
+  "(?! (?:de|del|de la|di|dello|della|delle|dei|para|per|sobre|su|sul|sulla) (?!(?:sistema|seguridad|sicurezza|desarrollador|desarrolladores|sviluppatore|sviluppatori|ia|la ia|l ia|asistente|assistente|openai|anthropic|chatgpt)\\b)[a-z0-9])";
 
 /**
  * "ignore all the rules of this game" / "ignore toutes les règles de grammaire": a target
@@ -362,11 +389,11 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
   },
   {
     id: "es_it_ignore_previous", weight: 7, view: "words", triggers: keys(ES_IT_IGNORE), alsoNeeds: [keys(ES_IT_TARGET)],
-    pattern: re(`\\b${alt(ES_IT_IGNORE)}${some(ES_IT_DET, 3)} ${alt(ES_IT_TARGET)} ${alt(ES_IT_QUAL)}\\b`),
+    pattern: re(`\\b${ES_IT_NOT_NEGATED}${alt(ES_IT_IGNORE)}${some(ES_IT_DET, 3)} ${alt(ES_IT_TARGET)} ${alt(ES_IT_QUAL)}\\b`),
   },
   {
     id: "es_it_ignore_previous", weight: 7, view: "words", triggers: keys(ES_IT_IGNORE), alsoNeeds: [keys(ES_IT_TARGET)],
-    pattern: re(`\\b${alt(ES_IT_IGNORE)}(?: todas| todos| tutte| tutti)? (?:tus|tue|tuoi|las|le|i) (?:instrucciones|indicaciones|reglas|istruzioni|indicazioni|regole|prompt)\\b`),
+    pattern: re(`\\b${ES_IT_NOT_NEGATED}${alt(ES_IT_IGNORE)}(?: todas| todos| tutte| tutti)? (?:tus|tue|tuoi|las|le|i) (?:instrucciones|indicaciones|reglas|istruzioni|indicazioni|regole|prompt)\\b${ES_IT_NOT_OTHER_COMPLEMENT}`),
   },
   {
     id: "es_it_forget_everything", weight: 6, view: "words", triggers: ["olvida", "olvide", "olvidad", "dimentica", "dimenticate", "ignora"], alsoNeeds: [["todo", "tutto"]],
@@ -374,7 +401,11 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
   },
   {
     id: "de_ignore_previous", weight: 7, view: "words", triggers: keys(DE_IGNORE), alsoNeeds: [keys(DE_TARGET)],
-    pattern: re(`\\b${alt(DE_IGNORE)}${some(DE_DET, 3)} ${alt(DE_QUAL)}${some(DE_DET, 2)} ${alt(DE_TARGET)}\\b`),
+    pattern: re(`\\b${alt(DE_IGNORE)}${some(DE_DET, 3)} ${alt(DE_QUAL)}${some(DE_DET, 2)} ${alt(DE_TARGET)}\\b${DE_NOT_NEGATED}`),
+  },
+  {
+    id: "de_ignore_previous", weight: 7, view: "words", triggers: keys(DE_IGNORE), alsoNeeds: [keys(DE_INSTRUCTIONS)],
+    pattern: re(`\\b${alt(DE_IGNORE)}${some(DE_DET, 3)} ${alt(DE_YOURS)}${some(DE_DET, 2)} ${alt(DE_INSTRUCTIONS)}\\b${DE_NOT_OTHER_COMPLEMENT}${DE_NOT_NEGATED}`),
   },
   {
     id: "de_forget_everything", weight: 6, view: "words", triggers: ["vergiss", "vergesst", "vergesse", "ignoriere", "ignorier"], alsoNeeds: [["alles", "all"]],

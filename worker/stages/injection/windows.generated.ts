@@ -19,10 +19,11 @@ export const GENERATED_WINDOWS: readonly WindowRow[] = [
   [1539066961, 8, 8, Infinity, "oublie oubliez ignore ignorez efface effacez"], // fr_forget_everything
   [453340902, 1, 1, Infinity, "oublie oubliez"], // fr_forget_everything
   [1782822072, 7, 7, Infinity, "contourne contournez contourner desactive desactivez desactiver supprime supprimez leve levez enleve enlevez retire retirez outrepasse outrepasser ignore ignorez enfreins enfreignez viole violez oublie oubliez"], // fr_bypass_rules
-  [3577891866, 9, 9, Infinity, "no non ignora ignore ignorad ignorar ignorate ignorare olvida olvide olviden olvidad olvidar omite descarta dimentica dimenticate dimenticare trascura"], // es_it_ignore_previous
-  [3433318567, 6, 6, Infinity, "no non ignora ignore ignorad ignorar ignorate ignorare olvida olvide olviden olvidad olvidar omite descarta dimentica dimenticate dimenticare trascura"], // es_it_ignore_previous
+  [3562980258], // es_it_ignore_previous
+  [4003464434], // es_it_ignore_previous
   [3208947955, 9, 9, Infinity, "olvida olvide olvidad dimentica dimenticate ignora"], // es_it_forget_everything
-  [938127922, 8, 8, Infinity, "beachte befolge folge ignoriere ignorier ignorieren ignoriert vergiss vergesse vergessen vergesst missachte missachten uberspringe"], // de_ignore_previous
+  [2122764446, 8, 11, Infinity, "beachte befolge folge ignoriere ignorier ignorieren ignoriert vergiss vergesse vergessen vergesst missachte missachten uberspringe"], // de_ignore_previous
+  [41677893, 8, 11, Infinity, "beachte befolge folge ignoriere ignorier ignorieren ignoriert vergiss vergesse vergessen vergesst missachte missachten uberspringe"], // de_ignore_previous
   [3643441218, 9, 9, Infinity, "vergiss vergesst vergesse ignoriere ignorier"], // de_forget_everything
   [176123004, 19, 19, Infinity, "you from henceforth act acting behave pretend roleplay role play take assume imagine i respond answer reply in immerse simulate"], // role_override
   [3544926794, 14, 14, Infinity, "you"], // role_override
@@ -131,8 +132,8 @@ export const GENERATED_WINDOWS: readonly WindowRow[] = [
   [1258974819], // es_ignore_previous
   [3765630813], // es_forget_everything
   [512310303, 2, 2, Infinity, "olvidate olvidese olvida olvide olviden olvidad"], // es_forget_everything
-  [3539320924, 14, 14, Infinity, "dimenticati scordati scordatevi non smetti lascia metti ignora ignori ignorate dimentica dimentichi dimenticate scorda tralascia tralasci trascura trascurate annulla salta scarta"], // it_ignore_previous
-  [402269914, 11, 13, Infinity, "dimenticati scordati scordatevi non smetti lascia metti ignora ignori ignorate dimentica dimentichi dimenticate scorda tralascia tralasci trascura trascurate annulla salta scarta"], // it_ignore_previous
+  [2324691200], // it_ignore_previous
+  [3895977358], // it_ignore_previous
   [3489806516, 12, 12, Infinity, "dimenticati scordati dimentica dimentichi dimenticate scorda ignora"], // it_forget_everything
   [2160596047, 2, 2, Infinity, "dimenticati scordati dimentica dimentichi dimenticate"], // it_forget_everything
   [3144948668], // pt_ignore_previous
