@@ -363,6 +363,32 @@ describe("output filter: fast paths agree with their definitions", () => {
     }
   });
 
+  it("the streamed hold-back is the VIABLE regex's answer after every chunk (skip for plain words included)", () => {
+    // No literals, no prompt: only the credential hold-back decides what is emitted.
+    const random = mulberry32(12);
+    const alphabet = "sk-eyJ.abxz_ A1é";
+    const pieces = ["sk-", "eyJ", "eyJab.", ".eyJ", "se", "es", "AKIA", "--", "-----B", "ok"];
+    for (let n = 0; n < 3_000; n++) {
+      let text = "";
+      const len = 1 + Math.floor(random() * 18); // shorter than any credential: never blocked
+      while (text.length < len) text += random() < 0.3 ? pieces[Math.floor(random() * pieces.length)] : alphabet[Math.floor(random() * alphabet.length)];
+      const f = createOutputFilter({ canary: "", systemPrompt: "", secretValues: [] });
+      let sent = "";
+      for (let i = 0; i < text.length; ) {
+        const size = 1 + Math.floor(random() * 3);
+        const r = f.push(text.slice(i, i + size));
+        i += size;
+        expect(r.blocked).toBeUndefined();
+        const seen = text.slice(0, Math.min(i, text.length));
+        VIABLE.lastIndex = sent.length;
+        const expected = VIABLE.exec(seen)?.index ?? seen.length;
+        sent += r.emit;
+        expect(sent.length, JSON.stringify([text, i])).toBe(expected);
+      }
+      expect(sent + f.flush().emit).toBe(text);
+    }
+  });
+
   it("the literal automaton tracks every literal, overlapping ones included", () => {
     const literals = ["abcabd12", "cabd1234", "bd123456", "xxxxxxxx", "xxxxxxxy"];
     const set = new LiteralSet(literals);

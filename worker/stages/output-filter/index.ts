@@ -193,6 +193,11 @@ const MIN_PATTERN_LENGTH = 20;
 const AWS_VALUE_LENGTH = 40;
 const AWS_SEPARATOR_GAP = 5;
 const NONE = -1e9;
+/** 1 for [A-Za-z0-9_-] (the credential patterns' word characters). */
+const WORD_CHAR = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  WORD_CHAR[c] = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 45 ? 1 : 0;
+}
 
 export function createOutputFilter(opts: OutputFilterOptions): OutputFilter {
   const minSpan = opts.minVerbatimSpan ?? DEFAULT_MIN_VERBATIM_SPAN;
@@ -236,6 +241,11 @@ export function createOutputFilter(opts: OutputFilterOptions): OutputFilter {
   // AWS secrets need "...key" then ":" or "=" (within 4 characters).
   let keyEnd = NONE; // offset just after the last "key"
   let armedSeparator = NONE;
+  // The current run of [A-Za-z0-9_-]: its first character and whether a "." precedes it.
+  // A text ending in [a-z_] can only be held for "s..."/"e..." runs or dotted JWT
+  // segments; when neither applies, holdStart skips the hold-back scan (see viable.ts).
+  let runFirst = -1; // -1: the last character is not in such a run
+  let runAfterDot = false;
 
   /** The last CONTEXT_LENGTH emitted characters (lookbehinds, the AWS secret's name). */
   function context(): string {
@@ -267,7 +277,9 @@ export function createOutputFilter(opts: OutputFilterOptions): OutputFilter {
   /** Earliest absolute offset that must stay held given the current automata states. */
   function holdStart(): number {
     const end = base + pending.length;
-    let hold = base + viableTailStart(pending, 0, lastEmitted, header >= base);
+    const last = pending.charCodeAt(pending.length - 1);
+    const plain = ((last >= 97 && last <= 122) || last === 95) && runFirst !== 115 && runFirst !== 101 && !runAfterDot;
+    let hold = plain ? end : base + viableTailStart(pending, 0, lastEmitted, header >= base);
     if (armedSeparator >= end - (AWS_VALUE_LENGTH + AWS_SEPARATOR_GAP)) {
       // Rare (an "...key =" just before): the exact check on the text with its context.
       const ctx = context();
@@ -340,6 +352,12 @@ export function createOutputFilter(opts: OutputFilterOptions): OutputFilter {
         } else if ((code | 32) === 121) {
           if ((p1 | 32) === 101 && (p2 | 32) === 107) keyEnd = abs + 1; // key, any case
         } else if ((code === 58 || code === 61) && abs - keyEnd <= 4) armedSeparator = abs;
+        if (code < 128 && WORD_CHAR[code] === 1) {
+          if (runFirst === -1) {
+            runFirst = code;
+            runAfterDot = p1 === 46;
+          }
+        } else runFirst = -1;
         p2 = p1;
         p1 = code;
       }

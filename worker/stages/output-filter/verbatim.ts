@@ -226,7 +226,9 @@ export class VerbatimMatcher {
     // A run longer than the ring only happens in one-shot use; its last minSpan chars suffice.
     const size = this.ring.length;
     const back = Math.min(this.matched, size - 1);
-    return this.ring[(this.slot - back + size) % size];
+    // slot - back > -size: one addition wraps it (no integer division on the hot path).
+    const at = this.slot - back;
+    return this.ring[at < 0 ? at + size : at];
   }
 }
 

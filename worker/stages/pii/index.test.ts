@@ -274,6 +274,21 @@ describe("detectPii: hard negatives", () => {
   ])("%s", (text) => expect(detectPii(text)).toEqual([]));
 });
 
+describe("detectPii: prescan limits", () => {
+  // The prescan skips the numeric scans below 8 digits: the shortest number (an
+  // international phone with 8 digits) must still be found, full-width digits counted.
+  it("an 8-digit international phone is found; 7 digits are not a phone", () => {
+    expectOne("Appelez le +1 234 5678 demain", "PHONE", "+1 234 5678");
+    expect(detectPii("Appelez le +1 234 567 demain")).toEqual([]);
+  });
+
+  it("full-width digits count towards the numeric and IBAN scans", () => {
+    expectOne("tél \uFF10\uFF16 12 34 56 78", "PHONE", "\uFF10\uFF16 12 34 56 78");
+    expectOne("IBAN FR76 3000 6000 0112 3456 7890 189.", "IBAN", "FR76 3000 6000 0112 3456 7890 189");
+    expectOne("IBAN FR\uFF17\uFF16 3000 6000 0112 3456 7890 189.", "IBAN", "FR\uFF17\uFF16 3000 6000 0112 3456 7890 189");
+  });
+});
+
 describe("detectPii: spans", () => {
   it("sorted, non-overlapping, exact offsets across types", () => {
     const text =
