@@ -5,6 +5,7 @@
 import type { Config } from "../env";
 import { createOutputFilter } from "../stages/output-filter";
 import { createPiiRestorer, type PiiMapping } from "../stages/pii";
+import { perRequestMarkers } from "../stages/prompt";
 
 export interface OutputStep {
   emit: string;
@@ -23,7 +24,10 @@ export function ownSecretValues(config: Config): string[] {
 export function createOutputPipeline(opts: { config: Config; mapping: PiiMapping; canary: string; systemPrompt: string }) {
   const restorer = createPiiRestorer(opts.mapping);
   // The filter checks exactly what the user would see: the restored text.
-  const filter = createOutputFilter({ canary: opts.canary, systemPrompt: opts.systemPrompt, secretValues: ownSecretValues(opts.config) });
+  const filter = createOutputFilter({
+    canary: opts.canary, systemPrompt: opts.systemPrompt, secretValues: ownSecretValues(opts.config),
+    perRequestMarkers: perRequestMarkers(opts.systemPrompt), // fenced prompts share the template's automaton
+  });
   let blocked: { reason: string } | undefined;
   return {
     push(text: string): OutputStep {

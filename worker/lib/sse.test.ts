@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { describe, expect, it } from "vitest";
 import { AppError } from "../errors";
-import { SseDecoder, abortSignalOf, createSseBody, parseSse, sseEvent, writeErrorEvent, writeEvent, type SseMessage } from "./sse";
+import { SseDecoder, abortSignalOf, createSseBody, onSseBodyEnd, parseSse, sseEvent, writeErrorEvent, writeEvent, type SseMessage } from "./sse";
 
 async function all(it: AsyncIterable<SseMessage>): Promise<SseMessage[]> {
   const out: SseMessage[] = [];
@@ -150,11 +150,12 @@ describe("createSseBody", () => {
     const first = reader.read(); // the reader waits: the next write leaves at once
     expect(sse.write("a")).toBeUndefined();
     expect(text((await first).value)).toBe("a");
-    sse.write("b"); // nobody reading: one chunk waits in the stream
-    sse.write("c"); // joined, leaves with the next pull
+    sse.write("b"); // nobody reading: waits, nothing queued ahead of the reader
+    sse.write("c"); // joined, leaves with the next read
     sse.write("d");
-    expect(text((await reader.read()).value)).toBe("b");
-    expect(text((await reader.read()).value)).toBe("cd");
+    expect(sse.chunks).toBe(1);
+    expect(text((await reader.read()).value)).toBe("bcd");
+    expect(sse.chunks).toBe(2);
     sse.write("e");
     sse.close();
     sse.write("ignored");
@@ -165,18 +166,16 @@ describe("createSseBody", () => {
   it("asks the writer to wait past the backlog, until the client reads again", async () => {
     const sse = createSseBody({ maxBacklog: 4 });
     const reader = sse.body.getReader();
-    sse.write("12"); // waits in the stream (its first pull found nothing)
-    expect(sse.write("345")).toBeUndefined();
-    const waiting = sse.write("67");
+    sse.write("12"); // nobody reads yet: waits
+    expect(sse.write("34")).toBeUndefined(); // 4 characters wait: not past the backlog
+    const waiting = sse.write("567");
     expect(waiting).toBeInstanceOf(Promise);
     let caughtUp = false;
     void waiting!.then(() => (caughtUp = true));
     await Promise.resolve();
     expect(caughtUp).toBe(false);
-    expect(text((await reader.read()).value)).toBe("12");
-    const next = reader.read(); // the client reads again: what waits leaves, the writer may go on
-    await waiting;
-    expect(text((await next).value)).toBe("34567");
+    expect(text((await reader.read()).value)).toBe("1234567"); // the client reads: what waits leaves
+    await waiting; // the writer may go on
   });
 
   it("tells the writer once when the client goes away, and drops later writes", async () => {
@@ -190,5 +189,89 @@ describe("createSseBody", () => {
     expect(sse.cancelled).toBe(true);
     expect(sse.write("z")).toBeUndefined();
     sse.close();
+  });
+  it("holds text written within coalesceMs of the last chunk and sends it as one chunk, never the head of the answer", async () => {
+    let t = 1000;
+    const sse = createSseBody({ coalesceMs: 20, now: () => t });
+    const reader = sse.body.getReader();
+    let read = reader.read();
+    sse.write("meta");
+    expect(text((await read).value)).toBe("meta");
+    read = reader.read();
+    sse.write("first"); // second chunk, same instant: the first content is not held
+    expect(text((await read).value)).toBe("first");
+    read = reader.read();
+    let got: string | undefined;
+    void read.then((r) => (got = text(r.value)));
+    expect(sse.write("a")).toBeUndefined(); // 0 ms after the last chunk: held
+    sse.write("b");
+    await new Promise((r) => setTimeout(r, 5));
+    expect(got).toBeUndefined(); // still held although the reader waits
+    expect(sse.chunks).toBe(2);
+    await read;
+    expect(got).toBe("ab"); // one chunk when the delay is over
+    t += 50; // a slower stream: nothing is held
+    read = reader.read();
+    sse.write("c");
+    expect(text((await read).value)).toBe("c");
+    expect(sse.chunks).toBe(4);
+  });
+
+  it("sends held text at once on close", async () => {
+    const sse = createSseBody({ coalesceMs: 60_000, now: () => 0 });
+    const reader = sse.body.getReader();
+    sse.write("m");
+    expect(text((await reader.read()).value)).toBe("m");
+    sse.write("f");
+    expect(text((await reader.read()).value)).toBe("f");
+    sse.write("held");
+    sse.close();
+    expect(text((await reader.read()).value)).toBe("held");
+    expect((await reader.read()).done).toBe(true);
+  });
+});
+
+describe("onSseBodyEnd", () => {
+  it("ignores streams not made by createSseBody", () => {
+    let called = 0;
+    expect(onSseBodyEnd(new Response("x").body!, () => called++)).toBe(false);
+    expect(called).toBe(0);
+  });
+
+  it("runs once when the body is closed, before the client read it, and at once if already over", async () => {
+    const sse = createSseBody();
+    let ends = 0;
+    expect(onSseBodyEnd(sse.body, () => ends++)).toBe(true);
+    sse.write("x");
+    expect(ends).toBe(0);
+    sse.close();
+    sse.close();
+    expect(ends).toBe(1);
+    let late = 0;
+    onSseBodyEnd(sse.body, () => late++);
+    expect(late).toBe(1);
+    expect(await new Response(sse.body).text()).toBe("x"); // nothing lost for a late reader
+    expect(ends).toBe(1);
+  });
+
+  it("runs once when the client cancels", async () => {
+    const sse = createSseBody();
+    let ends = 0;
+    onSseBodyEnd(sse.body, () => ends++);
+    await sse.body.cancel();
+    sse.close();
+    expect(ends).toBe(1);
+  });
+
+  it("from then on never makes the writer wait for a slow reader, and frees one that waits", async () => {
+    const sse = createSseBody({ maxBacklog: 2 });
+    sse.write("x"); // nobody reads: waits
+    const waiting = sse.write("yyy");
+    expect(waiting).toBeInstanceOf(Promise);
+    onSseBodyEnd(sse.body, () => {});
+    await waiting;
+    expect(sse.write("z".repeat(100))).toBeUndefined();
+    sse.close();
+    expect(await new Response(sse.body).text()).toBe("xyyy" + "z".repeat(100));
   });
 });

@@ -137,8 +137,11 @@ export interface SseBody {
   /**
    * Queues wire text (already formatted events). Synchronous: the text leaves at once when the
    * body's reader is waiting, else it joins what is waiting and leaves with it in ONE chunk at
-   * the next read. Returns a promise only when more than `maxBacklog` characters wait (the
-   * client is behind: the caller should stop producing until it catches up).
+   * the next read (while workerd writes a chunk to the network, the events written meanwhile
+   * gather into the next one). With `coalesceMs`, text written less than that after the previous chunk
+   * left is held (one timer) and leaves with what follows it. Returns a promise only when
+   * more than `maxBacklog` characters wait (the client is behind: the caller should stop
+   * producing until it catches up).
    */
   write(text: string): Promise<void> | undefined;
   /** Sends what waits, then ends the body. No-op once closed or cancelled. */
@@ -149,47 +152,104 @@ export interface SseBody {
   readonly chunks: number;
 }
 
+/** End listeners of the bodies made by createSseBody (see onSseBodyEnd). */
+const endHooks = new WeakMap<ReadableStream<Uint8Array>, (cb: () => void) => void>();
+
+/**
+ * Runs `cb` once when a body made by createSseBody is over: closed by its writer (everything
+ * produced, even if the client has not read it yet) or cancelled by the client. From then on
+ * the body never asks its writer to wait for a slow reader (an answer is bounded by the
+ * model's output tokens), so whoever waits for `cb` is never held by a slow client. Returns
+ * false, doing nothing, for any other stream. Spares a second stream around the body (the
+ * admission stage's release), which would cost a read and an enqueue per chunk.
+ */
+export function onSseBodyEnd(body: ReadableStream<Uint8Array>, cb: () => void): boolean {
+  const hook = endHooks.get(body);
+  if (!hook) return false;
+  hook(cb);
+  return true;
+}
+
+/** Chunks that always leave at once: the head of an answer (meta or role, first content). */
+const UNHELD_CHUNKS = 2;
+
 /**
  * A streamed SSE body written without an await per event: one ReadableStream (no
  * TransformStream, no writer), text encoded once per chunk that actually leaves. `onCancel`
  * runs once when the client goes away. Writes after close or cancel are dropped.
+ *
+ * `coalesceMs` (default 0: off): every chunk costs workerd a stream read and a network write
+ * downstream, whatever its size. When events come in a burst (a provider's read carrying a
+ * backlog, a fast model), text written within `coalesceMs` of the previous chunk waits for
+ * that delay and leaves with what follows. A steady token stream (tokens further apart than
+ * the delay) is never held, nor is the head of the answer (time to first token).
  */
-export function createSseBody(opts: { onCancel?: () => void; maxBacklog?: number } = {}): SseBody {
+export function createSseBody(opts: { onCancel?: () => void; maxBacklog?: number; coalesceMs?: number; now?: () => number } = {}): SseBody {
   const maxBacklog = opts.maxBacklog ?? 16_384;
+  const coalesceMs = opts.coalesceMs ?? 0;
+  const now = opts.now ?? Date.now;
   const encoder = new TextEncoder();
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   let pending = "";
   let closed = false;
   let cancelled = false;
   let chunks = 0;
+  let lastSent = 0;
+  let held: ReturnType<typeof setTimeout> | undefined;
+  let waiting = false; // the body's reader asked for a chunk and got none yet
+  let unbounded = false; // an end listener waits: never make the writer wait for the reader
+  let onEnd: (() => void) | undefined;
   let caughtUp: { promise: Promise<void>; resolve: () => void } | undefined;
   const wake = () => {
     const w = caughtUp;
     caughtUp = undefined;
     w?.resolve();
   };
+  const ended = () => {
+    if (held !== undefined) clearTimeout(held), (held = undefined);
+    const f = onEnd;
+    onEnd = undefined;
+    f?.();
+  };
   const send = () => {
     if (!pending) return;
     const text = pending;
     pending = "";
     chunks++;
+    waiting = false;
+    if (coalesceMs > 0) lastSent = now();
     controller.enqueue(encoder.encode(text));
+  };
+  const release = () => {
+    held = undefined;
+    if (closed || cancelled) return;
+    if (waiting) send(); // else it leaves at the next pull
   };
   const body = new ReadableStream<Uint8Array>({
     start(c) {
       controller = c;
     },
     pull() {
-      send();
+      // Held text leaves when its delay is over.
+      if (pending && held === undefined) send();
+      else waiting = true;
       wake();
     },
     cancel() {
       cancelled = true;
       pending = "";
       wake();
+      ended();
       opts.onCancel?.();
     },
-  }, { highWaterMark: 1 }); // one chunk may wait; more text is joined to `pending` meanwhile
+  }, { highWaterMark: 0 }); // nothing queued ahead of the reader: text written meanwhile joins `pending`
+  endHooks.set(body, (cb) => {
+    if (closed || cancelled) return void cb();
+    const prev = onEnd;
+    onEnd = prev ? () => (prev(), cb()) : cb;
+    unbounded = true;
+    wake();
+  });
   return {
     body,
     get cancelled() {
@@ -201,8 +261,17 @@ export function createSseBody(opts: { onCancel?: () => void; maxBacklog?: number
     write(text) {
       if (closed || cancelled) return undefined;
       pending += text;
-      if ((controller.desiredSize ?? 0) > 0) send();
-      else if (pending.length > maxBacklog) {
+      if (held !== undefined) return undefined; // leaves with the held text
+      if (waiting) {
+        if (coalesceMs > 0 && chunks >= UNHELD_CHUNKS) {
+          const wait = lastSent + coalesceMs - now();
+          if (wait > 0) {
+            held = setTimeout(release, wait);
+            return undefined;
+          }
+        }
+        send();
+      } else if (!unbounded && pending.length > maxBacklog) {
         if (!caughtUp) {
           let resolve!: () => void;
           caughtUp = { promise: new Promise<void>((r) => (resolve = r)), resolve };
@@ -214,9 +283,11 @@ export function createSseBody(opts: { onCancel?: () => void; maxBacklog?: number
     close() {
       if (closed || cancelled) return;
       closed = true;
+      if (held !== undefined) clearTimeout(held), (held = undefined);
       send();
       controller.close();
       wake();
+      ended();
     },
   };
 }

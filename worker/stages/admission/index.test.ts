@@ -11,6 +11,7 @@ import { describe, expect, it } from "vitest";
 import { createApp } from "../../app";
 import { loadConfig } from "../../env";
 import { AppError } from "../../errors";
+import { createSseBody, SSE_HEADERS, type SseBody } from "../../lib/sse";
 import { AdmissionGate, OverloadedError, admission, admissionGauges, gateFor, releaseOnEnd } from "./index";
 
 function deferred<T = void>() {
@@ -274,6 +275,46 @@ describe("admission releases the slot whenever the request ends", () => {
       const res = await app.request("/boom", { method: "POST" });
       expect(res.status).toBe(400); // would hang on the second one if the first kept its slot
     }
+  });
+
+  /** An app answering with the chat routes' own SSE body (createSseBody); the test writes and ends it. */
+  function sseBodyApp() {
+    const app = new Hono();
+    const bodies: SseBody[] = [];
+    app.post("/t", admission({ maxInFlight: 1, maxQueued: 10, maxWaitMs: 10_000 }), (c) => {
+      const sse = createSseBody();
+      bodies.push(sse);
+      return c.newResponse(sse.body, 200, SSE_HEADERS);
+    });
+    return { app, bodies };
+  }
+
+  it("an SSE body of the chat routes is not wrapped: the slot is freed once it is produced, unread", async () => {
+    const { app, bodies } = sseBodyApp();
+    const first = await app.request("/t", { method: "POST" });
+    expect(first.body).toBe(bodies[0]!.body); // no second stream re-enqueueing every chunk
+    const second = app.request("/t", { method: "POST" });
+    await tick(10);
+    expect(bodies.length).toBe(1); // the first answer is still being produced: the second waits
+    bodies[0]!.write("never read");
+    bodies[0]!.close(); // produced; the client has not read a byte
+    await until(() => bodies.length === 2);
+    bodies[1]!.close();
+    expect((await second).status).toBe(200);
+    expect(await first.text()).toBe("never read");
+  });
+
+  it("an SSE body of the chat routes frees the slot when the client cancels it", async () => {
+    const { app, bodies } = sseBodyApp();
+    const first = await app.request("/t", { method: "POST" });
+    const second = app.request("/t", { method: "POST" });
+    await tick(10);
+    expect(bodies.length).toBe(1);
+    await first.body!.cancel();
+    await until(() => bodies.length === 2);
+    expect(bodies[0]!.cancelled).toBe(true);
+    bodies[1]!.close();
+    expect(await (await second).text()).toBe("");
   });
 
   it("releaseOnEnd releases once when the source stream fails", async () => {

@@ -8,8 +8,9 @@
  * FIFO queue before ANY stage runs, so their deadlines only start once they are admitted
  * (each waiter polls for its turn: see `acquire`).
  *
- * A request holds its slot until its response is over: the end of a streamed (SSE) body,
- * its cancellation (client gone) or its error; a JSON answer gives the slot back as soon as
+ * A request holds its slot until its response is over: the end of a streamed (SSE) body
+ * (produced, not necessarily read: see releaseOnEnd and onSseBodyEnd), its cancellation
+ * (client gone) or its error; a JSON answer gives the slot back as soon as
  * the handler has returned (the pipeline is done by then). Release is idempotent.
  *
  * Refusal (load shedding): when the queue is full (ADMISSION_MAX_QUEUED) or a request waited
@@ -25,6 +26,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { Config } from "../../env";
 import { AppError } from "../../errors";
+import { onSseBodyEnd } from "../../lib/sse";
 
 export interface AdmissionOptions {
   /** Requests running the pipeline at once. */
@@ -260,7 +262,8 @@ function middlewareOf(gateOf: (c: Context) => AdmissionGate): MiddlewareHandler 
     // Only a streamed answer still runs the pipeline (model call, filters) after the handler
     // returned; any other answer is complete.
     if (res.body && (res.headers.get("content-type") ?? "").startsWith("text/event-stream")) {
-      c.res = new Response(releaseOnEnd(res.body, release), res);
+      // The chat routes' own SSE body tells when it is over; any other stream gets a wrapper.
+      if (!onSseBodyEnd(res.body, release)) c.res = new Response(releaseOnEnd(res.body, release), res);
     } else {
       release();
     }

@@ -33,6 +33,11 @@ export interface OutputFilterOptions {
   secretValues: string[];
   /** Normalized characters of the system prompt that must appear verbatim to block (default 60). */
   minVerbatimSpan?: number;
+  /**
+   * Other per-request random strings inside the system prompt (e.g. fence boundaries): cut out
+   * of it like the canary, so that every request with the same template shares one automaton.
+   */
+  perRequestMarkers?: string[];
 }
 
 export interface OutputFilterResult {
@@ -219,7 +224,10 @@ export function createOutputFilter(opts: OutputFilterOptions): OutputFilter {
   // A prompt shorter than the span can never be copied "for at least minSpan characters".
   // The automaton is built once per prompt template: the per-request canary is cut out of
   // the prompt here (the literal matcher above catches it), so every request shares it.
-  const template = opts.canary ? opts.systemPrompt.split(opts.canary).join(" ") : opts.systemPrompt;
+  let template = opts.systemPrompt;
+  for (const marker of [opts.canary, ...(opts.perRequestMarkers ?? [])]) {
+    if (marker) template = template.split(marker).join(" ");
+  }
   const sam = automatonFor(template, minSpan);
   const verbatim = sam ? new VerbatimMatcher(sam, minSpan) : undefined;
 

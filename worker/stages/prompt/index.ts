@@ -84,6 +84,14 @@ export function stripFences(text: string, boundary?: string): string {
   return out;
 }
 
+/**
+ * The per-request random markers inside a system prompt (fence boundaries). Consumers that
+ * cache work per prompt template (the output filter) cut them out, as they do the canary.
+ */
+export function perRequestMarkers(systemPrompt: string): string[] {
+  return [...new Set(systemPrompt.match(/USER_DATA_[0-9a-f]{16}/g) ?? [])];
+}
+
 export function buildPrompt(input: PromptInput): BuiltPrompt {
   const { lang, canary, userText, fenced } = input;
   if (!/^[A-Za-z0-9_-]{8,64}$/.test(canary)) throw new Error("invalid canary");
