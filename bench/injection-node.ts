@@ -11,6 +11,7 @@
  * regex compilation and lazy set-up), which is paid once per Workers isolate.
  */
 import { scoreInjection } from "../worker/stages/injection/index";
+import { FRENCH_SENTENCES, cycleTo, fill as fillTo } from "../worker/stages/injection/perf-fixtures";
 import { userMessage } from "./texts";
 
 const cpuMs = () => {
@@ -27,22 +28,10 @@ const only = args.get("only")?.split(",");
 const cpu = args.has("cpu");
 const BATCH = 10;
 
-const fill = (unit: string) => unit.repeat(Math.ceil(LEN / unit.length)).slice(0, LEN);
-const cycle = (parts: string[], seed: number) => {
-  let out = "";
-  for (let i = seed; out.length < LEN; i++) out += parts[i % parts.length] + " ";
-  return out.slice(0, LEN);
-};
+const fill = (unit: string) => fillTo(unit, LEN);
+const cycle = (parts: readonly string[], seed: number) => cycleTo(parts, LEN, seed);
 
-const FR = [
-  "Bonjour, pouvez-vous relire ce compte rendu de réunion et corriger les fautes ?",
-  "Le budget 2026 prévoit 1 299,99 € par poste, commande n° 4581239904 du 12/05/2026.",
-  "Merci d'écrire à camille.durand@exemple.fr ou d'appeler le 06 12 34 56 78 avant jeudi.",
-  "Les consignes de sécurité ont été mises à jour ; la version 4.13.19 corrige le système de badge.",
-  "IBAN du fournisseur : FR76 3000 6000 0112 3456 7890 189, à vérifier avec la comptabilité.",
-  "Ignorez les remarques du brouillon précédent, elles portaient sur l'ancienne organisation.",
-  "Nous avons discuté du plan de formation, du télétravail et du calendrier des congés d'été.",
-];
+const FR = FRENCH_SENTENCES;
 const EN = [
   "Please summarise the attached notes for the steering committee meeting on Friday 14 March at 3pm.",
   "The deployment failed again last night; the logs show a timeout after 30 s on db-2 (v4.2.1).",

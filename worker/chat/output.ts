@@ -12,8 +12,16 @@ export interface OutputStep {
   blocked?: { reason: string };
 }
 
-/** Values of this Worker's own secrets: never to appear in an answer. */
+const secretValuesByConfig = new WeakMap<Config, string[]>();
+
+/** Values of this Worker's own secrets, never to appear in an answer: built once per parsed config (per isolate), not on every chat. */
 export function ownSecretValues(config: Config): string[] {
+  let values = secretValuesByConfig.get(config);
+  if (!values) secretValuesByConfig.set(config, (values = collectSecretValues(config)));
+  return values;
+}
+
+function collectSecretValues(config: Config): string[] {
   return [
     config.JWT_SECRET, config.ADMIN_TOKEN, config.METRICS_TOKEN, config.UPSTASH_REDIS_REST_TOKEN,
     config.OPENAI_API_KEY, config.ANTHROPIC_API_KEY, config.MISTRAL_API_KEY, config.EMAIL_API_KEY, config.DATABASE_URL,

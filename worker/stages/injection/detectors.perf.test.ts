@@ -12,24 +12,11 @@
 import { describe, expect, it } from "vitest";
 import { maskPii } from "../pii";
 import { scoreInjection } from "./index";
+import { FRENCH_SENTENCES, cycleTo, fill } from "./perf-fixtures";
 
 const tick = () => (globalThis as unknown as { scheduler: { wait(ms: number): Promise<void> } }).scheduler.wait(0);
 
-function frenchMessage(len: number, seed: number): string {
-  const parts = [
-    "Bonjour, pouvez-vous relire ce compte rendu de réunion et corriger les fautes ?",
-    "Le budget 2026 prévoit 1 299,99 € par poste, commande n° 4581239904 du 12/05/2026.",
-    "Merci d'écrire à camille.durand@exemple.fr ou d'appeler le 06 12 34 56 78 avant jeudi.",
-    "Les consignes de sécurité ont été mises à jour ; la version 4.13.19 corrige le système de badge.",
-    "IBAN du fournisseur : FR76 3000 6000 0112 3456 7890 189, à vérifier avec la comptabilité.",
-    "Ignorez les remarques du brouillon précédent, elles portaient sur l'ancienne organisation.",
-    "Nous avons discuté du plan de formation, du télétravail et du calendrier des congés d'été.",
-  ];
-  let out = "";
-  let i = seed;
-  while (out.length < len) out += parts[i++ % parts.length] + " ";
-  return out.slice(0, len);
-}
+const frenchMessage = (len: number, seed: number) => cycleTo(FRENCH_SENTENCES, len, seed);
 
 function jailbreakLike(len: number): string {
   const base =
@@ -41,7 +28,6 @@ function jailbreakLike(len: number): string {
 }
 
 /** Inputs built to make regexes backtrack or views multiply: the cost must stay linear. */
-const fill = (unit: string, len: number) => unit.repeat(Math.ceil(len / unit.length)).slice(0, len);
 const WORST_CASES: Record<string, string> = {
   a: fill("a", 10_000),
   ignore: fill("ignore ", 10_000),
