@@ -6,7 +6,9 @@
  */
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { withDb } from "../../test/support/db";
+import { testConfig, withDb } from "../../test/support/db";
+import { openHttpDb } from "../lib/db";
+import type { AnyPgDb } from "./chain";
 import {
   auditRow,
   buildChain,
@@ -22,6 +24,7 @@ import {
   AUDIT_CHAINS,
   AUDIT_LOCK_NAMESPACE,
   GENESIS_HASH,
+  appendAuditEventUnlocked,
   appendAuditEvents,
   auditHashInput,
   canonicalJson,
@@ -149,6 +152,91 @@ describe("appending", () => {
       await expect(appendAuditEvents(db, [auditRow(9, { userId: crypto.randomUUID() })], { chains: [chainId] })).rejects.toThrow();
       await appendAuditEvents(db, [auditRow(3)], { chains: [chainId] });
       expect((await chainRows(db, chainId)).map((r) => r.chainSeq)).toEqual([1, 2, 3]);
+      expect((await verifyAuditChains(db, { chainIds: [chainId] })).ok).toBe(true);
+    });
+  });
+});
+
+describe("appending without the lock (one row, over Neon's HTTP endpoint)", () => {
+  const http = () => openHttpDb(testConfig()) as unknown as AnyPgDb;
+
+  it("30 racing HTTP appends plus 10 locked ones on 2 chains: all land once, seqs contiguous, chains verify", async () => {
+    const chains = [testChainId(), testChainId()];
+    let fellBack = 0;
+    await withDb(async (db) => {
+      await Promise.all([
+        ...Array.from({ length: 30 }, async (_, i) => {
+          const row = auditRow(i);
+          // What the request writer does: the locked path only after lost races.
+          if (!(await appendAuditEventUnlocked(http(), row, { chains }))) {
+            fellBack++;
+            await appendAuditEvents(db, [row], { chains });
+          }
+        }),
+        ...Array.from({ length: 10 }, (_, i) => appendAuditEvents(db, [auditRow(100 + i)], { chains })),
+      ]);
+      let total = 0;
+      for (const chainId of chains) {
+        const rows = await chainRows(db, chainId);
+        total += rows.length;
+        expect(rows.map((r) => r.chainSeq)).toEqual(rows.map((_, i) => i + 1));
+        for (let i = 1; i < rows.length; i++) expect(rows[i]!.prevHash).toBe(rows[i - 1]!.hash);
+      }
+      expect(total).toBe(40);
+      expect((await verifyAuditChains(db, { chainIds: chains })).ok).toBe(true);
+    });
+    expect(fellBack).toBeLessThan(30);
+  });
+
+  it("idempotent by event key: a repeated row is skipped and consumes no seq", async () => {
+    const chainId = testChainId();
+    const a = auditRow(1);
+    expect(await appendAuditEventUnlocked(http(), a, { chains: [chainId] })).toEqual({ inserted: 1, skipped: 0 });
+    expect(await appendAuditEventUnlocked(http(), a, { chains: [chainId] })).toEqual({ inserted: 0, skipped: 1 });
+    expect(await appendAuditEventUnlocked(http(), auditRow(2), { chains: [chainId] })).toEqual({ inserted: 1, skipped: 0 });
+    await withDb(async (db) => {
+      expect((await chainRows(db, chainId)).map((r) => [r.chainSeq, r.eventKey.split(":")[2]])).toEqual([[1, "1"], [2, "2"]]);
+      expect((await verifyAuditChains(db, { chainIds: [chainId] })).ok).toBe(true);
+    });
+  });
+
+  it("a row PostgreSQL refuses (foreign key) throws and keeps nothing", async () => {
+    const chainId = testChainId();
+    await withDb((db) => buildChain(db, chainId, 2));
+    await expect(appendAuditEventUnlocked(http(), auditRow(9, { userId: crypto.randomUUID() }), { chains: [chainId] })).rejects.toThrow();
+    await withDb(async (db) => expect((await chainRows(db, chainId)).map((r) => r.chainSeq)).toEqual([1, 2]));
+  });
+
+  it("a writer that loses every race inserts nothing and returns null (the caller then takes the lock)", async () => {
+    const chainId = testChainId();
+    await withDb(async (db) => {
+      // Between each head read and insert, a locked writer takes the seq that was read.
+      const real = http();
+      let competitors = 0;
+      const racing = new Proxy(real, {
+        get(target, prop) {
+          if (prop === "insert") {
+            return (table: never) => ({
+              values: (v: never) => ({
+                onConflictDoNothing: () => ({
+                  returning: async (f: never) => {
+                    await appendAuditEvents(db, [auditRow(500 + competitors++)], { chains: [chainId] });
+                    return target.insert(table).values(v).onConflictDoNothing().returning(f);
+                  },
+                }),
+              }),
+            });
+          }
+          const value = Reflect.get(target, prop, target);
+          return typeof value === "function" ? value.bind(target) : value;
+        },
+      });
+      const loser = auditRow(1);
+      expect(await appendAuditEventUnlocked(racing, loser, { chains: [chainId], attempts: 3 })).toBeNull();
+      expect(competitors).toBe(3);
+      const rows = await chainRows(db, chainId);
+      expect(rows.map((r) => r.chainSeq)).toEqual([1, 2, 3]);
+      expect(rows.some((r) => r.eventKey === loser.eventKey)).toBe(false);
       expect((await verifyAuditChains(db, { chainIds: [chainId] })).ok).toBe(true);
     });
   });

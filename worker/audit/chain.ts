@@ -228,6 +228,36 @@ async function appendToChain(db: AnyPgDb, chainId: number, rows: ReturnType<type
   });
 }
 
+/**
+ * One row appended without the lock, for writers that cannot hold a transaction (Neon's HTTP
+ * endpoint: one statement per round trip, no WebSocket, no PostgreSQL startup). Optimistic:
+ * read the chain's head, insert seq+1 with `on conflict do nothing`. The unique indexes on
+ * (chain_id, chain_seq) and event_key keep the chain whole against every other writer,
+ * locked or not: rows never change, so a head read at seq N still has the hash row N has
+ * when N+1 goes in, and a writer that lost the race inserts nothing and reads again.
+ * Returns null when it kept losing (`attempts` times): the caller takes the locked path.
+ * Throws when PostgreSQL fails (e.g. a foreign key): nothing is kept, as with the lock.
+ */
+export async function appendAuditEventUnlocked(db: AnyPgDb, raw: AuditRowInput, opts: { chains?: readonly number[]; attempts?: number } = {}): Promise<AppendResult | null> {
+  const chainId = chainFor(raw.eventKey, opts.chains ?? DEFAULT_CHAINS);
+  const r = normalize(raw);
+  for (let attempt = 0; attempt < (opts.attempts ?? 3); attempt++) {
+    const [head] = await db.select({ seq: auditEvents.chainSeq, hash: auditEvents.hash }).from(auditEvents)
+      .where(and(eq(auditEvents.chainId, chainId), isNotNull(auditEvents.chainSeq)))
+      .orderBy(desc(auditEvents.chainSeq)).limit(1);
+    const seq = (head?.seq ?? 0) + 1;
+    const prevHash = head ? (head.hash ?? "") : GENESIS_HASH;
+    const hash = await computeAuditHash({ chainId, seq, prevHash, ...r });
+    const inserted = await db.insert(auditEvents).values({ ...r, chainId, chainSeq: seq, prevHash, hash })
+      .onConflictDoNothing().returning({ id: auditEvents.id });
+    if (inserted.length === 1) return { inserted: 1, skipped: 0 };
+    // Nothing went in: the key is already stored (done, no seq consumed) or the seq was taken.
+    const [stored] = await db.select({ id: auditEvents.id }).from(auditEvents).where(eq(auditEvents.eventKey, r.eventKey)).limit(1);
+    if (stored) return { inserted: 0, skipped: 1 };
+  }
+  return null;
+}
+
 // ---------------------------------------------------------------------------------------
 // Verification
 

@@ -3,8 +3,10 @@
  * Written after the response (scope.defer) so guards never wait on PostgreSQL; when
  * PostgreSQL is down they go to the durable outbox (idempotent by event key). Every row is
  * appended to a hash chain (../audit/chain.ts), by this writer and by the outbox alike.
+ * This writer appends over Neon's HTTP endpoint without the chain lock (appendAuditEventUnlocked);
+ * only when it keeps losing races to other writers does it open a connection and take the lock.
  */
-import { appendAuditEvents } from "../audit/chain";
+import { appendAuditEventUnlocked, appendAuditEvents } from "../audit/chain";
 import type { Logger } from "./log";
 import type { RequestScope } from "./scope";
 
@@ -43,7 +45,8 @@ export function createAuditWriter(scope: RequestScope, log: Logger, onCritical?:
     }
     scope.defer((async () => {
       try {
-        await appendAuditEvents(scope.db, [row]);
+        // Over HTTP first (no connection per request); the locked path only after lost races.
+        if (!(await appendAuditEventUnlocked(scope.httpDb, row))) await appendAuditEvents(scope.db, [row]);
       } catch {
         log.warn("audit row sent to outbox", { audit: event.type });
         await scope.toOutbox([{ kind: "audit", key: row.eventKey, row }]);
