@@ -21,6 +21,7 @@ import { testConfig, withDb } from "../support/db";
 import { consents, conversations, messages, refreshTokens, reviews, usage, userKeys, users } from "../../db/schema";
 import { loadUserDataKey } from "../../worker/accounts/data-keys";
 import { appendMessage, createConversation } from "../../worker/conversations/store";
+import { createApp } from "../../worker/app";
 import { exports as workerExports } from "cloudflare:workers";
 
 // ---------------------------------------------------------------------------------------
@@ -716,6 +717,16 @@ function buildCases(u: Users): Case[] {
     const where = placeInvalid(r, u);
     add({ category: "query", label: `${r.name} with junk query`, method: r.method, ...where, path: `${where.path}?${pick(["conversationId=../", "model=x", "__proto__[tier]=enterprise", "a=%"])}`, headers: ct, body: jsonBody("{") });
   }
+  // The health check (a public route): junk queries, oversized and odd headers. Last, so the
+  // cases above stay what they were for this seed.
+  const HEALTH_HEADERS: Record<string, string>[] = [
+    {}, { authorization: `Bearer ${junk(8000)}` }, { "x-request-id": "../../etc/passwd" }, { "accept-language": junk(9000) },
+    { cookie: Array.from({ length: 200 }, (_, k) => `c${k}=${junk(30)}`).join("; ") }, { origin: "null" },
+  ];
+  for (let i = 0; i < 12; i++) {
+    const q = pick(["", "?check=redis", "?__proto__[x]=1", `?x=${junk(4000)}`, "?a=%", "?%00", "?verbose=true&verbose=false"]);
+    add({ category: "query", label: `health ${q.slice(0, 30)}`, method: "GET", path: `/health${q}`, who: pick(["anon", "A", "raw"] as const), headers: HEALTH_HEADERS[i % HEALTH_HEADERS.length], expect: "any" });
+  }
   return cases;
 }
 
@@ -923,6 +934,25 @@ describe(`hostile-input fuzz (seed 0x${FUZZ_SEED.toString(16)})`, () => {
   it("generates at least 2,000 requests, deterministically", () => {
     expect(cases.length).toBeGreaterThanOrEqual(2000);
     expect(mulberry32(FUZZ_SEED)()).toBe(mulberry32(FUZZ_SEED)());
+  });
+
+  // Checked against the Worker's own route table, so a route added later without fuzz cases
+  // fails here instead of going untested.
+  it("sends hostile requests to every route of the Worker", () => {
+    const routes = [...new Set(createApp().routes.filter((r) => r.method !== "ALL" && !r.path.includes("*")).map((r) => `${r.method} ${r.path}`))];
+    expect(routes.length).toBeGreaterThan(15);
+    const matchers = routes.map((key) => {
+      const [method, path] = key.split(" ") as [string, string];
+      return { key, method, re: new RegExp(`^${path.replace(/:[A-Za-z]+/g, "[^/?]+")}(\\?|$)`) };
+    });
+    const perRoute = new Map(routes.map((k) => [k, 0]));
+    for (const c of cases) {
+      const m = matchers.find((x) => x.method === c.method && x.re.test(c.path));
+      if (m) perRoute.set(m.key, perRoute.get(m.key)! + 1);
+    }
+    console.info(`fuzz: requests per route: ${[...perRoute].map(([k, n]) => `${k} ${n}`).join(", ")}`);
+    const untested = [...perRoute].filter(([, n]) => n < 10).map(([k, n]) => `${k} (${n})`);
+    expect(untested, "routes with fewer than 10 fuzz requests").toEqual([]);
   });
 
   const CATEGORIES = ["truncated-json", "malformed-json", "wrong-types", "huge-strings", "deep-nesting", "invalid-utf8", "nul-bytes", "proto-keys",

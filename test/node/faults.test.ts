@@ -1,7 +1,8 @@
 /**
  * Fault policies against the whole local stack (dev/start.ts, as `npm run dev` runs it):
  * provider 500 / hang / very slow / stream cut / down + circuit breaker, client aborts,
- * PostgreSQL cut and restored (outbox), Redis stopped and killed (fail closed).
+ * PostgreSQL cut and restored (outbox), Redis stopped (refused within a bound, never held
+ * until Redis comes back) and killed (fail closed), a client-chosen X-Request-Id (ignored).
  * Short versions of `npm run faults` (test/load/faults.ts); the scenarios live in
  * test/load/lib/scenarios.ts. One stack for the file: free ports, a private redis-server,
  * a throwaway database behind a cuttable TCP proxy, a snapshot of the sources.
@@ -10,7 +11,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  breakerCase, faultStackEnv, pgOutage, providerCase, PROVIDER_CASES, redisOutage, setUpFaultCtx,
+  breakerCase, detailLines, duplicateRequestIdProbe, faultStackEnv, pgOutage, providerCase, PROVIDER_CASES, redisOutage, redisRefusalBoundMs, setUpFaultCtx,
   type FaultCtx, type ScenarioResult,
 } from "../load/lib/scenarios";
 import { startStack, type Stack } from "../load/lib/stack";
@@ -26,10 +27,7 @@ const CI_GUARD_REDIS_TIMEOUT_MS = 4000;
 beforeAll(async () => {
   stack = await startStack({
     kind: "faultsci",
-    env: {
-      ...faultStackEnv(await freePort()),
-      GUARD_REDIS_TIMEOUT_MS: String(CI_GUARD_REDIS_TIMEOUT_MS),
-    },
+    env: faultStackEnv(await freePort(), CI_GUARD_REDIS_TIMEOUT_MS),
     pgProxy: { maxConnections: 20 },
   });
   ctx = await setUpFaultCtx(stack, (l) => lines.push(l), 6);
@@ -40,7 +38,8 @@ afterAll(async () => {
   await stack?.stop();
 }, 60_000);
 
-const explain = (r: ScenarioResult) => `${r.name}: ${JSON.stringify(r.outcomes)} usage ${r.usageExpected}/${r.usageFound}\n${r.violations.join("\n")}\n${stack?.tail(15) ?? ""}`;
+const explain = (r: ScenarioResult & { table?: string }) =>
+  `${r.name}: ${JSON.stringify(r.outcomes)} usage ${r.usageExpected}/${r.usageFound}\n${detailLines(r)}\n${r.table ?? ""}${r.violations.join("\n")}\n${stack?.tail(15) ?? ""}`;
 
 describe("provider faults and client aborts (one usage row per call, nothing lost)", () => {
   for (const c of PROVIDER_CASES(2)) {
@@ -60,6 +59,15 @@ describe("provider faults and client aborts (one usage row per call, nothing los
   }, 90_000);
 });
 
+describe("a client-chosen X-Request-Id", () => {
+  it("is ignored: fresh request ids, one usage row per chat and one audit row per refused injection", async () => {
+    const r = await duplicateRequestIdProbe(ctx!);
+    expect(r.violations, explain(r)).toEqual([]);
+    expect(r.usageFound).toBe(3);
+    expect(r.auditFound).toBe(3);
+  }, 60_000);
+});
+
 describe("PostgreSQL cut mid-run", () => {
   it("chats still stream; after the restore the outbox writes every usage, message and audit row exactly once", async () => {
     const r = await pgOutage(ctx!, { rate: 3, durationMs: 14_000, cutAt: 3000, restoreAt: 9000, injectionEvery: 4, flushTimeoutMs: 90_000 });
@@ -72,18 +80,28 @@ describe("PostgreSQL cut mid-run", () => {
 
 describe("Redis stopped mid-run (SIGSTOP, then SIGKILL and restart)", () => {
   let result: (ScenarioResult & { table: string }) | undefined;
-  const deadlineViolation = (v: string) => /waited for Redis to come back|no 503 during the outage/.test(v);
+  const deadlineViolation = (v: string) => /waited for Redis to come back|no 503 during the outage|want a 503 within|early enough in the outage/.test(v);
+  const bound = redisRefusalBoundMs(CI_GUARD_REDIS_TIMEOUT_MS);
+  // The pause outlasts the bound by 2.5 s, so the first ~7 requests of the pause can only be
+  // answered right by a prompt 503: a request stuck until Redis comes back is caught.
+  const resumeAt = 3000 + bound + 2500;
 
-  it("no 5xx but 503 service_unavailable, nothing accepted while Redis is down, every accepted chat has its usage row, recovery", async () => {
-    result = await redisOutage(ctx!, { rate: 3, durationMs: 20_000, pause: { at: 3000, resumeAt: 7000 }, kill: { at: 9000, restartAt: 13_000 } });
+  it("no 5xx but 503 service_unavailable, nothing accepted while Redis is down, every accepted chat has its usage row and every scored injection its audit row, recovery", async () => {
+    result = await redisOutage(ctx!, {
+      rate: 3, durationMs: resumeAt + 12_000, refusalBoundMs: bound, injectionEvery: 5,
+      pause: { at: 3000, resumeAt }, kill: { at: resumeAt + 2000, restartAt: resumeAt + 6000 },
+    });
+    console.info(`${detailLines(result)}\n${result.table}`);
     expect(result.violations.filter((v) => !deadlineViolation(v)), explain(result)).toEqual([]);
     expect(result.usageFound).toBe(result.usageExpected);
-  }, 180_000);
+    expect(result.auditFound).toBe(result.auditExpected);
+  }, 240_000);
 
-  // Cache reads are bounded (worker/lib/redis.ts cacheRead), so while Redis does not answer
-  // the request reaches the fail-closed guard and is refused within GUARD_REDIS_TIMEOUT_MS.
-  it("refuses promptly (503 within the guard deadline) while Redis is down", () => {
+  // Every Redis call has a deadline (worker/lib/redis.ts: cache reads and writes, and the
+  // client's per-call deadline), so while Redis does not answer the request reaches the
+  // fail-closed guard and is refused within the bound instead of waiting for Redis.
+  it("refuses promptly (503 within the refusal bound) while Redis is down", () => {
     expect(result, "the Redis scenario did not run").toBeDefined();
-    expect(result!.violations.filter(deadlineViolation)).toEqual([]);
+    expect(result!.violations.filter(deadlineViolation), explain(result!)).toEqual([]);
   });
 });

@@ -10,7 +10,7 @@ import { base64Decode, base64Encode, generateDataKey, unwrapDataKey, wrapDataKey
 import type { Config } from "../env";
 import { AppError } from "../errors";
 import type { Db } from "../lib/db";
-import { cacheRead, getRedis, redisKey } from "../lib/redis";
+import { cacheRead, cacheWrite, getRedis, redisKey } from "../lib/redis";
 
 const CACHE_SECONDS = 3600;
 
@@ -46,11 +46,8 @@ async function readCached(config: Config, userId: string): Promise<WrappedRecord
 }
 
 async function writeCache(config: Config, userId: string, r: WrappedRecord): Promise<void> {
-  try {
-    await getRedis(config).set(cacheKey(config, userId), { id: r.dataKeyId, w: base64Encode(r.wrappedKey), iv: base64Encode(r.wrapIv), kek: r.kekId }, { ex: CACHE_SECONDS });
-  } catch {
-    // best effort
-  }
+  // Best effort, waited for briefly: a dead Redis must not hold the request.
+  await cacheWrite(config, () => getRedis(config).set(cacheKey(config, userId), { id: r.dataKeyId, w: base64Encode(r.wrappedKey), iv: base64Encode(r.wrapIv), kek: r.kekId }, { ex: CACHE_SECONDS }));
 }
 
 export async function forgetCachedDataKey(config: Config, userId: string): Promise<void> {

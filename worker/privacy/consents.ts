@@ -6,7 +6,7 @@ import { asc, desc, and, eq } from "drizzle-orm";
 import { consents } from "../../db/schema";
 import type { Config } from "../env";
 import type { Db } from "../lib/db";
-import { cacheRead, getRedis, redisKey } from "../lib/redis";
+import { cacheRead, cacheWrite, getRedis, redisKey } from "../lib/redis";
 
 export const CONSENT_KINDS = ["terms", "processing"] as const;
 export type ConsentKind = (typeof CONSENT_KINDS)[number];
@@ -53,10 +53,7 @@ export async function hasProcessingConsent(db: Db, config: Config, userId: strin
     .where(and(eq(consents.userId, userId), eq(consents.kind, "processing")))
     .orderBy(desc(consents.createdAt), desc(consents.id)).limit(1);
   const granted = row?.granted ?? false;
-  try {
-    await getRedis(config).set(cacheKey(config, userId), granted ? 1 : 0, { ex: 300 });
-  } catch {
-    // a cache
-  }
+  // A copy only: waited for briefly, never an error (a dead Redis must not hold the request).
+  await cacheWrite(config, () => getRedis(config).set(cacheKey(config, userId), granted ? 1 : 0, { ex: 300 }));
   return granted;
 }

@@ -7,6 +7,7 @@
  * endpoint for the "anthropic" provider).
  */
 import { randomBytes } from "node:crypto";
+import { CACHE_TIMEOUT_MS } from "../../../worker/lib/redis";
 import { chat, createUsers, demoModelRequests, receivedAlerts, triggerHourlyCron, type ChatResult, type LoadUser } from "./client";
 import { RunDb, waitUntil } from "./db";
 import type { Stack } from "./stack";
@@ -35,15 +36,29 @@ export const FAULT_MODELS = {
 /** Short enough for the hang scenario to end quickly, long enough that a busy machine does not trip it on healthy streams. */
 export const IDLE_TIMEOUT_MS = 3000;
 export const GUARD_REDIS_TIMEOUT_MS = 2000;
+
+/** What a busy 2-core machine may add to a refusal (timers firing late, a slow PostgreSQL read). */
+export const REFUSAL_SLACK_MS = 3000;
+
+/**
+ * Longest a chat may take to be refused (503) while Redis accepts connections but answers
+ * nothing (SIGSTOP), with GUARD_REDIS_TIMEOUT_MS = guardMs. Before the rate limit starts its
+ * guarded call, the auth stage reads the user's cached state (cacheRead: CACHE_TIMEOUT_MS),
+ * reads PostgreSQL instead, and writes the copy back: a plain SET, bounded only by the Redis
+ * client's per-call deadline (guardMs; CACHE_TIMEOUT_MS once that write goes through
+ * cacheWrite). Then the guard's own deadline, and slack for a busy machine.
+ */
+export const redisRefusalBoundMs = (guardMs: number, userCacheWriteMs = guardMs) =>
+  CACHE_TIMEOUT_MS + userCacheWriteMs + guardMs + REFUSAL_SLACK_MS;
 export const BREAKER_THRESHOLD = 5;
 
-export function faultStackEnv(deadPort: number): Record<string, string> {
+export function faultStackEnv(deadPort: number, guardMs = GUARD_REDIS_TIMEOUT_MS): Record<string, string> {
   return {
     MODELS_JSON: JSON.stringify(FAULT_MODELS),
     DEFAULT_MODEL: "ok",
     PROVIDER_IDLE_TIMEOUT_MS: String(IDLE_TIMEOUT_MS),
     PROVIDER_TIMEOUT_MS: "30000",
-    GUARD_REDIS_TIMEOUT_MS: String(GUARD_REDIS_TIMEOUT_MS),
+    GUARD_REDIS_TIMEOUT_MS: String(guardMs),
     // Input moderation fails closed after MODERATION_TIMEOUT_MS (1.5 s by default): on a busy
     // machine that alone turns chats into 503s; it is not what these scenarios test.
     MODERATION_TIMEOUT_MS: "8000",
@@ -330,6 +345,15 @@ export interface RedisOutageOptions {
   pause?: { at: number; resumeAt: number };
   /** SIGKILL at at, restart at restartAt (optional). */
   kill?: { at: number; restartAt: number };
+  /**
+   * Longest a request sent while Redis is down may wait for its 503 (redisRefusalBoundMs of
+   * the stack's GUARD_REDIS_TIMEOUT_MS). An outage longer than this is needed for the
+   * promptness checks to mean anything: a shorter one ends before a stuck request could
+   * exceed the bound.
+   */
+  refusalBoundMs: number;
+  /** Every Nth request is a prompt injection: 400 and one audit row while Redis is up, 503 and none while it is down. */
+  injectionEvery?: number;
 }
 
 export async function redisOutage(ctx: FaultCtx, o: RedisOutageOptions): Promise<ScenarioResult & { table: string }> {
@@ -345,7 +369,7 @@ export async function redisOutage(ctx: FaultCtx, o: RedisOutageOptions): Promise
     actions.push({ atMs: o.kill.at, label: "redis SIGKILL", run: () => redis.kill() });
     actions.push({ atMs: o.kill.restartAt, label: "redis restarted", run: () => redis.restart() });
   }
-  const { marks, sent } = await steadyStream(ctx, { rate: o.rate, durationMs: o.durationMs, actions, timeoutMs: 60_000 });
+  const { marks, sent } = await steadyStream(ctx, { rate: o.rate, durationMs: o.durationMs, actions, injectionEvery: o.injectionEvery, timeoutMs: 60_000 });
   const windows: { name: string; from: number; to: number }[] = [];
   if (o.pause) windows.push({ name: "paused", from: marks["redis SIGSTOP"]!, to: marks["redis SIGCONT:start"]! });
   if (o.kill) windows.push({ name: "killed", from: marks["redis SIGKILL"]!, to: marks["redis restarted"]! });
@@ -353,36 +377,53 @@ export async function redisOutage(ctx: FaultCtx, o: RedisOutageOptions): Promise
   const lastUp = Math.max(...windows.map((w) => w.to));
   const phaseOf = (s: Sent) => {
     const w = down(s.result.sentAt);
-    if (w) return `during (${w.name})`;
-    return s.result.sentAt < Math.min(...windows.map((w) => w.from)) ? "before" : s.result.sentAt < lastUp ? "between" : "after";
+    const kind = o.injectionEvery ? ` ${s.kind}` : "";
+    if (w) return `during (${w.name})${kind}`;
+    return (s.result.sentAt < Math.min(...windows.map((w) => w.from)) ? "before" : s.result.sentAt < lastUp ? "between" : "after") + kind;
   };
+  /** The answer while Redis is up. */
+  const served = (s: Sent) => (s.kind === "chat" ? "200 done" : "400 prompt_injection");
 
-  const refusalBound = GUARD_REDIS_TIMEOUT_MS + 3000;
+  const refusalBound = o.refusalBoundMs;
   let hung = 0;
+  // Sent while Redis stayed down for the whole refusal bound: only a prompt 503 is right.
+  const mustRefuse = (t: number) => windows.some((w) => t >= w.from + 250 && t + refusalBound <= w.to);
+  let mustRefuseSent = 0;
+  let notRefused = 0;
   for (const s of sent) {
     const r = s.result;
     const o2 = outcomeOf(r);
     if (r.status === 0) violations.push(`${name}: request ${s.i} not answered (${r.failure})`);
     else if (r.status >= 500 && o2 !== "503 service_unavailable") violations.push(`${name}: request ${s.i}: ${o2} (only 503 service_unavailable is allowed)`);
-    else if (r.status !== 200 && r.status !== 503) violations.push(`${name}: request ${s.i}: unexpected ${o2}`);
-    if (r.status === 200 && !r.done) violations.push(`${name}: request ${s.i} accepted but not finished: ${o2}`);
+    else if (r.status !== 503 && (s.kind === "chat" ? r.status !== 200 : o2 !== served(s))) violations.push(`${name}: ${s.kind} ${s.i}: unexpected ${o2}`);
+    if (s.kind === "chat" && r.status === 200 && !r.done) violations.push(`${name}: request ${s.i} accepted but not finished: ${o2}`);
     // Fail closed: a request sent while Redis is down cannot be accepted before Redis is back
     // (that would be a decision taken without Redis). Requests sent before the stop may still
     // be in flight, and a backlog served after the restore opens its streams late: neither counts.
+    // (An injection refused with 400 was scored, so it passed the rate limit too.)
     const sentDown = down(r.sentAt, 250);
-    if (r.status === 200 && sentDown && r.headersAt !== undefined && r.headersAt < sentDown.to) violations.push(`${name}: request ${s.i} sent while Redis was down (${sentDown.name}) was accepted before Redis came back`);
+    const passedAt = s.kind === "chat" ? (r.status === 200 ? r.headersAt : undefined) : r.status === 400 ? r.endAt : undefined;
+    if (sentDown && passedAt !== undefined && passedAt < sentDown.to) violations.push(`${name}: ${s.kind} ${s.i} sent while Redis was down (${sentDown.name}) passed the rate limit before Redis came back (${o2})`);
     // ...and refusals come within the guard's deadline, not when Redis is back.
     const w = down(r.sentAt);
     if (w && r.endAt >= w.to && r.endAt - r.sentAt > refusalBound) hung++;
+    if (mustRefuse(r.sentAt)) {
+      mustRefuseSent++;
+      if (o2 !== "503 service_unavailable" || r.endAt - r.sentAt > refusalBound) {
+        notRefused++;
+        violations.push(`${name}: request ${s.i} sent while Redis stayed down for ${refusalBound} ms got "${o2}" after ${r.endAt - r.sentAt} ms, want a 503 within ${refusalBound} ms`);
+      }
+    }
   }
   if (hung) violations.push(`${name}: ${hung} request(s) sent during the outage waited for Redis to come back (> ${refusalBound} ms) instead of a prompt 503`);
+  if (windows.some((w) => w.to - w.from > refusalBound + 1000) && mustRefuseSent === 0) violations.push(`${name}: no request was sent early enough in the outage to check the refusal bound`);
   const during = sent.filter((s) => down(s.result.sentAt, 500));
   if (during.length && !during.some((s) => s.result.status === 503)) violations.push(`${name}: no 503 during the outage`);
   const after = sent.filter((s) => s.result.sentAt > lastUp + 3000);
-  const notRecovered = after.filter((s) => !s.result.done);
+  const notRecovered = after.filter((s) => outcomeOf(s.result) !== served(s));
   if (notRecovered.length) violations.push(`${name}: ${notRecovered.length}/${after.length} requests sent > 3 s after Redis came back did not succeed`);
 
-  const accepted = sent.filter((s) => s.result.status === 200);
+  const accepted = sent.filter((s) => s.kind === "chat" && s.result.status === 200);
   const refused = sent.filter((s) => s.result.status === 503 && s.result.requestId);
   const expected = new Map<string, number>([
     ...accepted.filter((s) => s.result.requestId).map((s) => [s.result.requestId!, 1] as [string, number]),
@@ -390,12 +431,37 @@ export async function redisOutage(ctx: FaultCtx, o: RedisOutageOptions): Promise
   ]);
   const usage = await settleUsage(ctx, expected, 60_000, () => triggerHourlyCron(ctx.stack.url));
   violations.push(...usageViolations(name, expected, usage.counts));
+  // Audit: one prompt-injection row per scored injection, none for one refused before scoring.
+  const injections = sent.filter((s) => s.kind === "injection" && s.result.requestId);
+  const scored = injections.filter((s) => s.result.status === 400).map((s) => s.result.requestId!);
+  const injIds = injections.map((s) => s.result.requestId!);
+  let audit = await ctx.db.audit(injIds, "guard.prompt_injection");
+  if (injIds.length) {
+    await waitUntil(async () => {
+      audit = await ctx.db.audit(injIds, "guard.prompt_injection");
+      return scored.every((id) => audit.counts.get(id) === 1);
+    }, { timeoutMs: 30_000, intervalMs: 1000, tick: () => triggerHourlyCron(ctx.stack.url) });
+  }
+  const auditMissing = scored.filter((id) => (audit.counts.get(id) ?? 0) < 1).length;
+  const auditDup = scored.filter((id) => (audit.counts.get(id) ?? 0) > 1).length;
+  const auditForRefused = injIds.filter((id) => !scored.includes(id) && (audit.counts.get(id) ?? 0) > 0).length;
+  if (auditMissing) violations.push(`${name}: ${auditMissing} audit row(s) lost`);
+  if (auditDup) violations.push(`${name}: ${auditDup} audit row(s) written twice`);
+  if (auditForRefused) violations.push(`${name}: ${auditForRefused} injection(s) refused before scoring have a prompt-injection audit row`);
   const alerts = await receivedAlerts(ctx.stack.alertSinkUrl);
+  const refusalMs = (wname: string) => {
+    const ms = sent.filter((s) => s.result.status === 503 && down(s.result.sentAt)?.name === wname).map((s) => s.result.endAt - s.result.sentAt);
+    return ms.length ? `${percentile(ms, 50)}/${Math.max(...ms)}` : "-";
+  };
   return {
     name, sent: sent.length, accepted: accepted.length, outcomes: countBy(sent, (s) => outcomeOf(s.result)),
     usageExpected: accepted.length, usageFound: sum(usage.counts, accepted.map((s) => s.result.requestId!).filter(Boolean)),
+    ...(o.injectionEvery ? { auditExpected: scored.length, auditFound: sum(audit.counts, scored) } : {}),
     extra: {
       "outage s": windows.map((w) => `${w.name} ${((w.to - w.from) / 1000).toFixed(1)}`).join(", "),
+      "503 ms p50/max": windows.map((w) => `${w.name} ${refusalMs(w.name)}`).join(", "),
+      "refusal bound ms": refusalBound,
+      "sent with Redis down for the whole bound / not refused in time": `${mustRefuseSent}/${notRefused}`,
       "usage rows for 503s": sum(usage.counts, refused.map((s) => s.result.requestId!)),
       "hung until Redis back": hung,
       "alerts": fmtCounts(countBy(alerts, (a) => /redis/i.test(JSON.stringify(a.body)) ? "redis" : "other")),
@@ -501,33 +567,46 @@ export async function pgOutage(ctx: FaultCtx, o: PgOutageOptions): Promise<Scena
 }
 
 // ---------------------------------------------------------------------------------------
-// A finding: the client chooses the request id (X-Request-Id), the usage row's idempotency key
+// A client-chosen X-Request-Id must not become the idempotency key of usage and audit rows
+// (it once did: chats sharing one were billed once, attempts audited once). The Worker now
+// always generates its own id: each answer carries a fresh one, and every row is there.
 // ---------------------------------------------------------------------------------------
 
 export async function duplicateRequestIdProbe(ctx: FaultCtx): Promise<ScenarioResult> {
-  const name = "client-chosen X-Request-Id (finding probe)";
-  const id = `dup-${randomBytes(6).toString("hex")}`;
-  const results: ChatResult[] = [];
+  const name = "client-chosen X-Request-Id ignored";
+  const violations: string[] = [];
+  const chosen = `dup-${randomBytes(6).toString("hex")}`;
+  const chats: ChatResult[] = [];
   for (const u of [ctx.users[0]!, ctx.users[0]!, ctx.users[1]!]) {
-    results.push(await chat(ctx.stack.url, u.token, "Bonjour, même identifiant de requête.", { headers: { "x-request-id": id }, timeoutMs: 30_000 }));
+    chats.push(await chat(ctx.stack.url, u.token, "Bonjour, même identifiant de requête.", { headers: { "x-request-id": chosen }, timeoutMs: 30_000 }));
   }
-  const accepted = results.filter((r) => r.done).length;
-  await sleep(1500);
-  let found = (await ctx.db.usage([id])).counts.get(id) ?? 0;
-  await waitUntil(async () => ((found = (await ctx.db.usage([id])).counts.get(id) ?? 0) >= accepted), { timeoutMs: 5000, intervalMs: 1000 });
-  const violations = found === accepted ? [] : [`${name}: ${accepted} chats answered with X-Request-Id ${id} (two users), ${found} usage row(s): ${accepted - found} answered chat(s) unbilled`];
-  // The audit event key is built from the request id too: repeated prompt-injection attempts under one id.
-  const injId = `dup-${randomBytes(6).toString("hex")}`;
   const inj: ChatResult[] = [];
-  for (let i = 0; i < 3; i++) inj.push(await chat(ctx.stack.url, ctx.users[1]!.token, `${INJECTION} (${i})`, { headers: { "x-request-id": injId }, timeoutMs: 30_000 }));
-  const refused = inj.filter((r) => r.status === 400 && r.code === "prompt_injection").length;
-  let audits = 0;
-  await waitUntil(async () => ((audits = (await ctx.db.audit([injId], "guard.prompt_injection")).counts.get(injId) ?? 0) >= refused), { timeoutMs: 5000, intervalMs: 1000 });
-  if (audits !== refused) violations.push(`${name}: ${refused} prompt-injection attempts refused under X-Request-Id ${injId}, ${audits} audit row(s): ${refused - audits} attempt(s) unaudited`);
+  for (let i = 0; i < 3; i++) inj.push(await chat(ctx.stack.url, ctx.users[1]!.token, `${INJECTION} (${i})`, { headers: { "x-request-id": chosen }, timeoutMs: 30_000 }));
+  const all = [...chats, ...inj];
+  const echoed = all.map((r) => r.requestId).filter((x): x is string => !!x);
+  if (echoed.length !== all.length) violations.push(`${name}: ${all.length - echoed.length} answer(s) without a request id`);
+  if (echoed.includes(chosen)) violations.push(`${name}: the client's X-Request-Id was used as the request id`);
+  if (new Set(echoed).size !== echoed.length) violations.push(`${name}: ${echoed.length - new Set(echoed).size} request id(s) reused`);
+  for (const r of chats) if (!r.done) violations.push(`${name}: chat got "${outcomeOf(r)}", want "200 done"`);
+  for (const r of inj) if (outcomeOf(r) !== "400 prompt_injection") violations.push(`${name}: injection got "${outcomeOf(r)}", want "400 prompt_injection"`);
+
+  const chatIds = chats.filter((r) => r.done && r.requestId).map((r) => r.requestId!);
+  const injIds = inj.filter((r) => r.status === 400 && r.requestId).map((r) => r.requestId!);
+  const usage = await settleUsage(ctx, new Map(chatIds.map((id) => [id, 1])), 10_000);
+  violations.push(...usageViolations(name, new Map(chatIds.map((id) => [id, 1])), usage.counts));
+  let audit = await ctx.db.audit(injIds, "guard.prompt_injection");
+  await waitUntil(async () => {
+    audit = await ctx.db.audit(injIds, "guard.prompt_injection");
+    return injIds.every((id) => (audit.counts.get(id) ?? 0) === 1);
+  }, { timeoutMs: 10_000, intervalMs: 500 });
+  const auditBad = injIds.filter((id) => (audit.counts.get(id) ?? 0) !== 1).length;
+  if (auditBad) violations.push(`${name}: ${auditBad} refused attempt(s) without exactly one audit row`);
+  const underChosen = (await ctx.db.usage([chosen])).total + (await ctx.db.audit([chosen])).total;
+  if (underChosen) violations.push(`${name}: ${underChosen} row(s) written under the client's id`);
   return {
-    name, sent: results.length + inj.length, accepted, outcomes: countBy([...results, ...inj], outcomeOf),
-    usageExpected: accepted, usageFound: found, auditExpected: refused, auditFound: audits,
-    extra: { "request ids echoed": [...new Set([...results, ...inj].map((r) => r.requestId))].join(",") },
+    name, sent: all.length, accepted: chatIds.length, outcomes: countBy(all, outcomeOf),
+    usageExpected: chatIds.length, usageFound: sum(usage.counts, chatIds), auditExpected: injIds.length, auditFound: sum(audit.counts, injIds),
+    extra: { "distinct request ids": new Set(echoed).size, "rows under the client's id": underChosen },
     violations,
   };
 }
