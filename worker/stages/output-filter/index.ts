@@ -11,9 +11,9 @@
  * is decided by a bounded amount of text, so the emitted text never depends on chunking
  * for benign output: the concatenation of `emit` equals the input.
  */
-import { LiteralMatcher, literalPrefixSuffix, literalSetFor } from "./literal";
+import { LiteralMatcher, type LiteralSet, literalPrefixSuffix, literalSetFor } from "./literal";
 import { viableTailStart } from "./viable";
-import { SuffixAutomaton, VerbatimMatcher, normalizeCodes } from "./verbatim";
+import { ASCII_SEPARATOR, SEPARATOR, SuffixAutomaton, VerbatimMatcher, normalizeCode, normalizeCodes } from "./verbatim";
 
 export type OutputBlockReason =
   | "secret_openai_key"
@@ -204,6 +204,37 @@ for (let c = 0; c < 128; c++) {
   WORD_CHAR[c] = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 45 ? 1 : 0;
 }
 
+/**
+ * Everything the per-character loop needs about an ASCII unit, in one table read: the
+ * suffix automaton's class (CLASS bits) and whether it is a separator there (SEP), whether
+ * it is in [A-Za-z0-9_-] (WORD), and whether it is one of - J A B y Y : =, the only codes
+ * that move a credential trigger (TRIGGER). Built once per prompt automaton.
+ */
+const CLASS = 0xfffff;
+const SEP = 1 << 20;
+const WORD = 1 << 21;
+const TRIGGER = 1 << 22;
+const TRIGGER_CODES = [45, 74, 65, 66, 89, 121, 58, 61];
+
+function buildAsciiInfo(sam: SuffixAutomaton | undefined): Int32Array {
+  const info = new Int32Array(128);
+  for (let c = 0; c < 128; c++) {
+    info[c] = (sam ? sam.asciiClass[c]! : 0) | (ASCII_SEPARATOR[c] === 1 ? SEP : 0) | (WORD_CHAR[c] === 1 ? WORD : 0);
+  }
+  for (const c of TRIGGER_CODES) info[c]! |= TRIGGER;
+  return info;
+}
+const NO_PROMPT_INFO = buildAsciiInfo(undefined);
+const asciiInfoBySam = new WeakMap<SuffixAutomaton, Int32Array>();
+
+function asciiInfoFor(sam: SuffixAutomaton | undefined): Int32Array {
+  if (!sam) return NO_PROMPT_INFO;
+  let info = asciiInfoBySam.get(sam);
+  if (!info) asciiInfoBySam.set(sam, (info = buildAsciiInfo(sam)));
+  return info;
+}
+const EMPTY = new Int32Array(0);
+
 export function createOutputFilter(opts: OutputFilterOptions): OutputFilter {
   const minSpan = opts.minVerbatimSpan ?? DEFAULT_MIN_VERBATIM_SPAN;
   if (!Number.isInteger(minSpan) || minSpan < 16) throw new RangeError("minVerbatimSpan must be an integer >= 16");
@@ -228,87 +259,290 @@ export function createOutputFilter(opts: OutputFilterOptions): OutputFilter {
   for (const marker of [opts.canary, ...(opts.perRequestMarkers ?? [])]) {
     if (marker) template = template.split(marker).join(" ");
   }
-  const sam = automatonFor(template, minSpan);
-  const verbatim = sam ? new VerbatimMatcher(sam, minSpan) : undefined;
+  return new StreamingFilter(canary, secretSet, automatonFor(template, minSpan), minSpan, literals);
+}
 
-  let pending = ""; // received, not yet emitted
-  let base = 0; // absolute offset of pending[0]
+/**
+ * One stream's state. push() runs every detector inline in one loop over the chunk, with
+ * their tables and states in locals (states written back after the chunk): a short chunk
+ * costs a few table reads per character, no call and no field write per character.
+ */
+class StreamingFilter implements OutputFilter {
+  private pending = ""; // received, not yet emitted
+  private base = 0; // absolute offset of pending[0]
   // The last emitted pieces, by reference (no copy per push); each is at least one
   // character, so CONTEXT_LENGTH slots always hold the last CONTEXT_LENGTH characters.
-  const recent: string[] = new Array<string>(CONTEXT_LENGTH).fill("");
-  let recentSlot = 0;
-  let lastEmitted = -1; // code of the last emitted character (-1: none yet)
-  let secretState = 0;
-  let blocked: { reason: OutputBlockReason } | undefined;
+  private readonly recent: string[] = new Array<string>(CONTEXT_LENGTH).fill("");
+  private recentSlot = 0;
+  private lastEmitted = -1; // code of the last emitted character (-1: none yet)
+  private blocked: { reason: OutputBlockReason } | undefined = undefined;
+
+  // Canary: KMP (as LiteralMatcher.feed). k: characters of it matched by the stream's end.
+  private readonly lit: string; // "": no canary
+  private readonly litFirst: number;
+  private readonly fail: Int32Array;
+  private k = 0;
+  // Own secrets: the shared Aho-Corasick automaton (as LiteralSet.step).
+  private readonly secretSet: LiteralSet | undefined;
+  private readonly secretRoot: Int32Array;
+  private secretState = 0;
+  // System prompt: the shared suffix automaton's packed table (as VerbatimMatcher.feed);
+  // a prompt too large for it goes through `wide` (a VerbatimMatcher) instead.
+  private readonly sam: SuffixAutomaton | undefined; // set only when the packed table is used
+  private readonly wide: VerbatimMatcher | undefined;
+  private readonly table: Int32Array;
+  private readonly asciiInfo: Int32Array;
+  private readonly classes: number;
+  private readonly sepClass: number;
+  private readonly minSpan: number;
+  /** Original offset of each of the last minSpan + 1 normalized characters. */
+  private readonly ring: Int32Array;
+  private vState = 0;
+  private vMatched = 0; // normalized characters of the current verbatim run
+  private vLastSep = false;
+  private vSlot = 0; // next slot of ring
+
   // Cheap necessary conditions, tracked per character, decide whether the credential
   // regexes can match at all (they almost never can). Absolute offsets:
-  let p1 = 0;
-  let p2 = 0; // the two previous characters
-  let trigger = NONE; // latest start of a "sk-", "eyJ", "IA" or "-B" (every PATTERNS match holds one)
-  let header = NONE; // where a "-----B" ending at the last "-B" would start
+  private p1 = 0;
+  private p2 = 0; // the two previous characters
+  private trigger = NONE; // latest start of a "sk-", "eyJ", "IA" or "-B" (every PATTERNS match holds one)
+  private header = NONE; // where a "-----B" ending at the last "-B" would start
   // AWS secrets need "...key" then ":" or "=" (within 4 characters).
-  let keyEnd = NONE; // offset just after the last "key"
-  let armedSeparator = NONE;
+  private keyEnd = NONE; // offset just after the last "key"
+  private armedSeparator = NONE;
   // The current run of [A-Za-z0-9_-]: its first character and whether a "." precedes it.
   // A text ending in [a-z_] can only be held for "s..."/"e..." runs or dotted JWT
   // segments; when neither applies, holdStart skips the hold-back scan (see viable.ts).
-  let runFirst = -1; // -1: the last character is not in such a run
-  let runAfterDot = false;
+  private runFirst = -1; // -1: the last character is not in such a run
+  private runAfterDot = false;
+
+  constructor(
+    canary: LiteralMatcher | undefined,
+    secretSet: LiteralSet | undefined,
+    sam: SuffixAutomaton | undefined,
+    minSpan: number,
+    private readonly literals: readonly string[],
+  ) {
+    this.lit = canary ? canary.literal : "";
+    this.litFirst = canary ? canary.first : -1;
+    this.fail = canary ? canary.fail : EMPTY;
+    this.secretSet = secretSet;
+    this.secretRoot = secretSet ? secretSet.rootAscii : EMPTY;
+    const packed = sam !== undefined && sam.wideTable === undefined;
+    this.sam = packed ? sam : undefined;
+    this.wide = sam && !packed ? new VerbatimMatcher(sam, minSpan) : undefined;
+    this.table = packed ? sam.table : EMPTY;
+    this.asciiInfo = asciiInfoFor(sam);
+    this.classes = sam ? sam.classes : 0;
+    this.sepClass = sam ? sam.asciiClass[SEPARATOR]! : 0;
+    this.minSpan = minSpan;
+    this.ring = new Int32Array(packed ? minSpan + 1 : 0);
+  }
+
+  push(chunk: string): OutputFilterResult {
+    if (this.blocked) return { emit: "", blocked: this.blocked };
+    const n = chunk.length;
+    if (n === 0) return { emit: "" };
+    const chunkBase = this.base + this.pending.length;
+    this.pending += chunk;
+
+    // Character-level detectors (canary, own secrets, system prompt) and the credential
+    // triggers, in stream order, up to the first character that completes a match.
+    let hit: Hit | undefined;
+    const lit = this.lit;
+    const litLength = lit.length;
+    const litFirst = this.litFirst;
+    const fail = this.fail;
+    let k = this.k;
+    const secretSet = this.secretSet;
+    const secretRoot = this.secretRoot;
+    let secretState = this.secretState;
+    const sam = this.sam;
+    const wide = this.wide;
+    const table = this.table;
+    const asciiInfo = this.asciiInfo;
+    const classes = this.classes;
+    const minSpan = this.minSpan;
+    const ring = this.ring;
+    let vState = this.vState;
+    let vMatched = this.vMatched;
+    let vLastSep = this.vLastSep;
+    let vSlot = this.vSlot;
+    let p1 = this.p1;
+    let p2 = this.p2;
+    let runFirst = this.runFirst;
+    let runAfterDot = this.runAfterDot;
+
+    for (let i = 0; i < n; i++) {
+      const code = chunk.charCodeAt(i);
+      const abs = chunkBase + i;
+      // Canary (litLength 0: none); nothing to do for a character that neither continues a
+      // partial match nor starts one, which is almost every character.
+      if (litLength > 0 && (k !== 0 || code === litFirst)) {
+        if (k === litLength) k = fail[k - 1]!;
+        while (k > 0 && code !== lit.charCodeAt(k)) k = fail[k - 1]!;
+        if (code === lit.charCodeAt(k)) k++;
+        if (k === litLength) hit = { reason: "canary", start: abs - litLength + 1 };
+      }
+      if (secretSet) {
+        // Most characters are read in the start state: one table read.
+        secretState = secretState === 0 && code < 128 ? secretRoot[code]! : secretSet.step(secretState, code);
+        if (secretState !== 0) {
+          const length = secretSet.hitLength[secretState]!;
+          if (length > 0) hit = better(hit, { reason: "own_secret", start: abs - length + 1 });
+        }
+      }
+      let info: number;
+      if (code < 128) info = asciiInfo[code]!;
+      else if (sam) {
+        const folded = normalizeCode(code);
+        info = folded === SEPARATOR ? this.sepClass | SEP : sam.classOf(folded);
+      } else info = 0;
+      if (sam) {
+        const sep = (info & SEP) !== 0;
+        if (!sep || !vLastSep) {
+          vLastSep = sep;
+          ring[vSlot] = abs;
+          vSlot = vSlot + 1 === ring.length ? 0 : vSlot + 1;
+          const entry = table[vState * classes + (info & CLASS)]!;
+          vState = entry >>> 16;
+          const run = (entry << 16) >> 16; // sign-extends the low half: 0xffff is -1
+          vMatched = run < 0 ? vMatched + 1 : run;
+          if (vMatched >= minSpan) {
+            this.vMatched = vMatched;
+            this.vSlot = vSlot;
+            hit = better(hit, { reason: "system_prompt", start: this.runStart() });
+          }
+        }
+      } else if (wide?.feed(code, abs)) hit = better(hit, { reason: "system_prompt", start: wide.runStart()! });
+
+      if ((info & TRIGGER) !== 0) {
+        // Each offset is at or after the start of any match holding it (the last event
+        // can sit further back than an earlier one: "-B"), hence the max.
+        if (code === 45) {
+          if (p1 === 107 && p2 === 115) this.trigger = Math.max(this.trigger, abs - 2); // sk-
+        } else if (code === 74) {
+          if (p1 === 121 && p2 === 101) this.trigger = Math.max(this.trigger, abs - 2); // eyJ
+        } else if (code === 65) {
+          if (p1 === 73) this.trigger = Math.max(this.trigger, abs - 1); // IA
+        } else if (code === 66) {
+          if (p1 === 45) {
+            this.trigger = Math.max(this.trigger, abs - 5); // -B
+            this.header = abs - 5;
+          }
+        } else if (code === 89 || code === 121) {
+          if ((p1 | 32) === 101 && (p2 | 32) === 107) this.keyEnd = abs + 1; // key, any case
+        } else if (abs - this.keyEnd <= 4) this.armedSeparator = abs; // ":" or "="
+      }
+      // Non-ASCII units have no WORD bit.
+      if ((info & WORD) !== 0) {
+        if (runFirst === -1) {
+          runFirst = code;
+          runAfterDot = p1 === 46;
+        }
+      } else runFirst = -1;
+      p2 = p1;
+      p1 = code;
+      if (hit) break;
+    }
+    this.k = k;
+    this.secretState = secretState;
+    this.vState = vState;
+    this.vMatched = vMatched;
+    this.vLastSep = vLastSep;
+    this.vSlot = vSlot;
+    this.p1 = p1;
+    this.p2 = p2;
+    this.runFirst = runFirst;
+    this.runAfterDot = runAfterDot;
+
+    const pattern = this.patternHit();
+    if (pattern) hit = better(hit, pattern);
+
+    if (hit) {
+      const emit = this.emitBeforeBlock(hit.start);
+      this.blocked = { reason: hit.reason };
+      this.pending = "";
+      return { emit, blocked: this.blocked };
+    }
+    return { emit: this.emitUpTo(this.holdStart()) };
+  }
+
+  flush(): OutputFilterResult {
+    if (this.blocked) return { emit: "", blocked: this.blocked };
+    return { emit: this.emitUpTo(this.base + this.pending.length) };
+  }
+
+  /** Original offset where the current verbatim run starts (as VerbatimMatcher.runStart), -1 if none. */
+  private runStart(): number {
+    if (this.wide) return this.wide.runStart() ?? -1;
+    const matched = this.vMatched;
+    if (matched === 0) return -1;
+    const size = this.ring.length;
+    const at = this.vSlot - Math.min(matched, size - 1);
+    return this.ring[at < 0 ? at + size : at]!;
+  }
 
   /** The last CONTEXT_LENGTH emitted characters (lookbehinds, the AWS secret's name). */
-  function context(): string {
+  private context(): string {
     let text = "";
     for (let i = 1; i <= CONTEXT_LENGTH && text.length < CONTEXT_LENGTH; i++) {
-      text = recent[(recentSlot - i + CONTEXT_LENGTH) % CONTEXT_LENGTH]! + text;
+      text = this.recent[(this.recentSlot - i + CONTEXT_LENGTH) % CONTEXT_LENGTH]! + text;
     }
     return text.length > CONTEXT_LENGTH ? text.slice(-CONTEXT_LENGTH) : text;
   }
 
-  function emitUpTo(absEnd: number): string {
-    const n = Math.max(0, Math.min(pending.length, absEnd - base));
+  private emitUpTo(absEnd: number): string {
+    const pending = this.pending;
+    const n = Math.max(0, Math.min(pending.length, absEnd - this.base));
     if (n === 0) return "";
     let out: string;
     if (n === pending.length) {
       out = pending;
-      pending = "";
+      this.pending = "";
     } else {
       out = pending.slice(0, n);
-      pending = pending.slice(n);
+      this.pending = pending.slice(n);
     }
-    base += n;
-    lastEmitted = out.charCodeAt(n - 1);
-    recent[recentSlot] = out;
-    recentSlot = (recentSlot + 1) % CONTEXT_LENGTH;
+    this.base += n;
+    this.lastEmitted = out.charCodeAt(n - 1);
+    this.recent[this.recentSlot] = out;
+    this.recentSlot = (this.recentSlot + 1) % CONTEXT_LENGTH;
     return out;
   }
 
   /** Earliest absolute offset that must stay held given the current automata states. */
-  function holdStart(): number {
+  private holdStart(): number {
+    const pending = this.pending;
+    const base = this.base;
     const end = base + pending.length;
     const last = pending.charCodeAt(pending.length - 1);
-    const plain = ((last >= 97 && last <= 122) || last === 95) && runFirst !== 115 && runFirst !== 101 && !runAfterDot;
-    let hold = plain ? end : base + viableTailStart(pending, 0, lastEmitted, header >= base);
-    if (armedSeparator >= end - (AWS_VALUE_LENGTH + AWS_SEPARATOR_GAP)) {
+    const runFirst = this.runFirst;
+    const plain = ((last >= 97 && last <= 122) || last === 95) && runFirst !== 115 && runFirst !== 101 && !this.runAfterDot;
+    let hold = plain ? end : base + viableTailStart(pending, 0, this.lastEmitted, this.header >= base);
+    if (this.armedSeparator >= end - (AWS_VALUE_LENGTH + AWS_SEPARATOR_GAP)) {
       // Rare (an "...key =" just before): the exact check on the text with its context.
-      const ctx = context();
+      const ctx = this.context();
       hold = Math.min(hold, base - ctx.length + patternHoldStart(ctx + pending, ctx.length));
     }
-    let matched = canary ? canary.matched : 0;
-    if (secretSet) matched = Math.max(matched, secretSet.depth[secretState]!);
+    let matched = this.k;
+    if (this.secretSet) matched = Math.max(matched, this.secretSet.depth[this.secretState]!);
     if (matched > 0) hold = Math.min(hold, end - matched);
-    const run = verbatim?.runStart();
-    if (run !== undefined) hold = Math.min(hold, run);
+    const run = this.runStart();
+    if (run >= 0) hold = Math.min(hold, run);
     return hold;
   }
 
   /** Credential-pattern hit in the pending text; the regexes run only when one could match there. */
-  function patternHit(): Hit | undefined {
-    const n = pending.length;
+  private patternHit(): Hit | undefined {
+    const n = this.pending.length;
+    const base = this.base;
     const mayMatch =
-      n >= MIN_PATTERN_LENGTH && (trigger >= base || (n >= AWS_VALUE_LENGTH && armedSeparator >= base - AWS_SEPARATOR_GAP));
+      n >= MIN_PATTERN_LENGTH && (this.trigger >= base || (n >= AWS_VALUE_LENGTH && this.armedSeparator >= base - AWS_SEPARATOR_GAP));
     if (!mayMatch) return undefined;
-    const ctx = context();
-    const hit = findPatternHit(ctx + pending, ctx.length);
+    const ctx = this.context();
+    const hit = findPatternHit(ctx + this.pending, ctx.length);
     return hit && { reason: hit.reason, start: base - ctx.length + hit.start };
   }
 
@@ -317,74 +551,11 @@ export function createOutputFilter(opts: OutputFilterOptions): OutputFilter {
    * secret (never half a key). Verbatim-prompt runs are not held here: shorter than the
    * span, they are not a leak, and releasing them makes the result independent of chunking.
    */
-  function emitBeforeBlock(absStart: number): string {
-    const safe = pending.slice(0, Math.max(0, absStart - base));
-    const ctx = context();
+  private emitBeforeBlock(absStart: number): string {
+    const safe = this.pending.slice(0, Math.max(0, absStart - this.base));
+    const ctx = this.context();
     let keep = patternHoldStart(ctx + safe, ctx.length) - ctx.length;
-    for (const literal of literals) keep = Math.min(keep, safe.length - literalPrefixSuffix(safe, literal));
-    return emitUpTo(base + Math.max(0, keep));
+    for (const literal of this.literals) keep = Math.min(keep, safe.length - literalPrefixSuffix(safe, literal));
+    return this.emitUpTo(this.base + Math.max(0, keep));
   }
-
-  return {
-    push(chunk: string): OutputFilterResult {
-      if (blocked) return { emit: "", blocked };
-      if (chunk.length === 0) return { emit: "" };
-      const chunkBase = base + pending.length;
-      pending += chunk;
-
-      // Character-level detectors (canary, own secrets, system prompt), in stream order.
-      let hit: Hit | undefined;
-      for (let i = 0; i < chunk.length && !hit; i++) {
-        const code = chunk.charCodeAt(i);
-        const abs = chunkBase + i;
-        if (canary?.feed(code)) hit = { reason: "canary", start: abs - canary.literal.length + 1 };
-        if (secretSet) {
-          secretState = secretSet.step(secretState, code);
-          const length = secretSet.hitLength[secretState]!;
-          if (length > 0) hit = better(hit, { reason: "own_secret", start: abs - length + 1 });
-        }
-        if (verbatim?.feed(code, abs)) hit = better(hit, { reason: "system_prompt", start: verbatim.runStart()! });
-        // Each offset is at or after the start of any match holding it (the last event
-        // can sit further back than an earlier one: "-B"), hence the max.
-        if (code === 45) {
-          if (p1 === 107 && p2 === 115) trigger = Math.max(trigger, abs - 2); // sk-
-        } else if (code === 74) {
-          if (p1 === 121 && p2 === 101) trigger = Math.max(trigger, abs - 2); // eyJ
-        } else if (code === 65) {
-          if (p1 === 73) trigger = Math.max(trigger, abs - 1); // IA
-        } else if (code === 66) {
-          if (p1 === 45) {
-            trigger = Math.max(trigger, abs - 5); // -B
-            header = abs - 5;
-          }
-        } else if ((code | 32) === 121) {
-          if ((p1 | 32) === 101 && (p2 | 32) === 107) keyEnd = abs + 1; // key, any case
-        } else if ((code === 58 || code === 61) && abs - keyEnd <= 4) armedSeparator = abs;
-        if (code < 128 && WORD_CHAR[code] === 1) {
-          if (runFirst === -1) {
-            runFirst = code;
-            runAfterDot = p1 === 46;
-          }
-        } else runFirst = -1;
-        p2 = p1;
-        p1 = code;
-      }
-
-      const pattern = patternHit();
-      if (pattern) hit = better(hit, pattern);
-
-      if (hit) {
-        const emit = emitBeforeBlock(hit.start);
-        blocked = { reason: hit.reason };
-        pending = "";
-        return { emit, blocked };
-      }
-      return { emit: emitUpTo(holdStart()) };
-    },
-
-    flush(): OutputFilterResult {
-      if (blocked) return { emit: "", blocked };
-      return { emit: emitUpTo(base + pending.length) };
-    },
-  };
 }

@@ -4,7 +4,10 @@
  * longest suffix of the stream that is a prefix of the literal.
  */
 export class LiteralMatcher {
-  private readonly fail: Int32Array;
+  /** KMP failure function; with `first`, read by the output filter's inline step. */
+  readonly fail: Int32Array;
+  /** The literal's first unit (-1: empty literal). */
+  readonly first: number;
   /** Characters of the literal matched by the end of the stream so far. */
   matched = 0;
 
@@ -17,6 +20,7 @@ export class LiteralMatcher {
       if (literal.charCodeAt(i) === literal.charCodeAt(k)) k++;
       this.fail[i] = k;
     }
+    this.first = n > 0 ? literal.charCodeAt(0) : -1;
   }
 
   /** Feeds one UTF-16 unit; true when the whole literal has just been seen. */
@@ -56,6 +60,11 @@ export class LiteralSet {
   readonly depth: Int32Array;
   /** Length of the longest literal ending at each state (0: none). */
   readonly hitLength: Int32Array;
+  /**
+   * State after the start state reads each ASCII unit: most characters of an answer are
+   * read in the start state (no literal under way), at the cost of one table read.
+   */
+  readonly rootAscii = new Int32Array(128);
 
   constructor(readonly literals: readonly string[]) {
     let classes = 1;
@@ -112,6 +121,7 @@ export class LiteralSet {
         queue.push(t);
       }
     }
+    for (let code = 0; code < 128; code++) this.rootAscii[code] = this.delta[this.ascii[code]!]!;
   }
 
   /** State after `state` reads the UTF-16 unit `code` (start state: 0). */

@@ -26,6 +26,12 @@ function foldSlow(code: number): number {
   return base.length > 0 && LETTER_OR_DIGIT.test(base[0]!) ? base.charCodeAt(0) : SEPARATOR;
 }
 
+/** 1 for the ASCII units that normalize to SEPARATOR (everything but letters and digits). */
+export const ASCII_SEPARATOR = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  ASCII_SEPARATOR[c] = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) ? 0 : 1;
+}
+
 /** Normalized code of one UTF-16 unit: a lowercase letter/digit, or SEPARATOR. */
 export function normalizeCode(code: number): number {
   if (code < 128) {

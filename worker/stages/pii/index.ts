@@ -401,13 +401,51 @@ export function maskPii(text: string): MaskResult {
   return { masked: parts.join(""), mapping, counts };
 }
 
-const PLACEHOLDER_ANY = /\[[A-Z][A-Z_]*_\d+\]/g;
+/**
+ * Where the placeholder-shaped text /\[[A-Z][A-Z_]*_\d+\]/ starting at text[open] (a "[")
+ * ends (the index of its "]"), or -1. Reads only the [A-Z_0-9] run after the "[", which
+ * holds no "[": a scan of every "[" stays linear in the text.
+ */
+function placeholderEnd(text: string, open: number): number {
+  let i = open + 1;
+  let c = text.charCodeAt(i);
+  if (!(c >= 65 && c <= 90)) return -1; // NaN past the end fails too
+  for (c = text.charCodeAt(++i); (c >= 65 && c <= 90) || c === 95; c = text.charCodeAt(++i));
+  // The digits follow the run's last character, which must be "_".
+  if (text.charCodeAt(i - 1) !== 95 || !(c >= 48 && c <= 57)) return -1;
+  for (c = text.charCodeAt(++i); c >= 48 && c <= 57; c = text.charCodeAt(++i));
+  return c === 93 ? i : -1;
+}
 
-/** Restores every placeholder of `mapping` in a whole string; unknown ones stay as they are. */
+/**
+ * Restores every placeholder of `mapping` in a whole string; unknown ones stay as they are.
+ * A scan of each "[" rather than a regex replace: it runs on streamed chunks.
+ */
 export function restorePii(text: string, mapping: PiiMapping): string {
-  if (!text.includes("[")) return text;
-  PLACEHOLDER_ANY.lastIndex = 0;
-  return text.replace(PLACEHOLDER_ANY, (p) => (Object.hasOwn(mapping, p) ? mapping[p]! : p));
+  let open = text.indexOf("[");
+  if (open === -1) return text;
+  let out = "";
+  let pos = 0;
+  while (open !== -1) {
+    const close = placeholderEnd(text, open);
+    if (close !== -1) {
+      const placeholder = text.slice(open, close + 1);
+      if (Object.hasOwn(mapping, placeholder)) {
+        out += text.slice(pos, open) + mapping[placeholder]!;
+        pos = close + 1;
+      }
+      open = text.indexOf("[", close + 1);
+    } else open = text.indexOf("[", open + 1);
+  }
+  return pos === 0 ? text : out + text.slice(pos);
+}
+
+/** Whether `text` holds a "[": a loop for the short chunks of a stream, includes() beyond. */
+function hasOpenBracket(text: string): boolean {
+  const n = text.length;
+  if (n > 16) return text.includes("[");
+  for (let i = 0; i < n; i++) if (text.charCodeAt(i) === 91) return true;
+  return false;
 }
 
 /**
@@ -419,10 +457,14 @@ export function restorePii(text: string, mapping: PiiMapping): string {
 export function createPiiRestorer(mapping: PiiMapping): PiiRestorer {
   const keys = Object.keys(mapping);
   let held = "";
-  const couldComplete = (tail: string): boolean => keys.some((k) => k.length > tail.length && k.startsWith(tail));
+  function couldComplete(tail: string): boolean {
+    for (const k of keys) if (k.length > tail.length && k.startsWith(tail)) return true;
+    return false;
+  }
   return {
     push(chunk: string): string {
-      if (held === "" && !chunk.includes("[")) return chunk;
+      // Most chunks of an answer: no placeholder held, none starting.
+      if (held === "" && !hasOpenBracket(chunk)) return chunk;
       const text = held + chunk;
       held = "";
       const open = text.lastIndexOf("[");
