@@ -5,9 +5,9 @@
 import type { WindowRow } from "./window";
 
 export const GENERATED_WINDOWS: readonly WindowRow[] = [
-  [2603841480, 20, 23, Infinity, "set throw pay do don dont stop never ignore ignoring ingore disregard disregarding forget forgetting overlook override overriding bypass neglect dismiss discard abandon scrap ditch nevermind"], // ignore_previous
-  [1199347472, 18, 18, Infinity, "set throw pay do don dont stop never ignore ignoring ingore disregard disregarding forget forgetting overlook override overriding bypass neglect dismiss discard abandon scrap ditch nevermind"], // ignore_previous
-  [352628856, 9, 9, Infinity, "set throw pay do don dont stop never ignore ignoring ingore disregard disregarding forget forgetting overlook override overriding bypass neglect dismiss discard abandon scrap ditch nevermind"], // ignore_previous_tasks
+  [3063771049, 21, 24, Infinity, "set throw pay do don dont stop never quit ignore ignoring ingore disregard disregarding forget forgetting overlook override overriding bypass neglect dismiss discard abandon scrap ditch nevermind drop"], // ignore_previous
+  [2910410557, 19, 19, Infinity, "set throw pay do don dont stop never quit ignore ignoring ingore disregard disregarding forget forgetting overlook override overriding bypass neglect dismiss discard abandon scrap ditch nevermind drop"], // ignore_previous
+  [3592659673, 10, 10, Infinity, "set throw pay do don dont stop never quit ignore ignoring ingore disregard disregarding forget forgetting overlook override overriding bypass neglect dismiss discard abandon scrap ditch nevermind drop"], // ignore_previous_tasks
   [1138707655, 13, 13, Infinity, "ignore ignoring forget forgetting disregard disregarding"], // forget_everything
   [709486798, 3, 3, Infinity, "forget ignore"], // forget_everything
   [1453146660, 6, 6, Infinity, "ignore disregard forget"], // ignore_above
@@ -18,7 +18,7 @@ export const GENERATED_WINDOWS: readonly WindowRow[] = [
   [3716088586, 20, 23, Infinity, "ne fais faites passe passez laisse laissez mets mettez efface effacez n desobeis desobeissez ignore ignores ignorez ignorer ignorons oublie oublies oubliez oublier oublions neglige negligez negliger outrepasse outrepassez abandonne abandonnez ecarte ecartez annule annulez zappe zappez supprime supprimez"], // fr_ignore_previous
   [1539066961, 8, 8, Infinity, "oublie oubliez ignore ignorez efface effacez"], // fr_forget_everything
   [453340902, 1, 1, Infinity, "oublie oubliez"], // fr_forget_everything
-  [1782822072, 7, 7, Infinity, "contourne contournez contourner desactive desactivez desactiver supprime supprimez leve levez enleve enlevez retire retirez outrepasse outrepasser ignore ignorez enfreins enfreignez viole violez oublie oubliez"], // fr_bypass_rules
+  [1387881328, 7, 7, Infinity, "contourne contournez contourner desactive desactivez desactiver supprime supprimez leve levez enleve enlevez retire retirez outrepasse outrepasser ignore ignorez enfreins enfreignez viole violez oublie oubliez"], // fr_bypass_rules
   [3562980258], // es_it_ignore_previous
   [4003464434], // es_it_ignore_previous
   [3208947955, 9, 9, Infinity, "olvida olvide olvidad dimentica dimenticate ignora"], // es_it_forget_everything
@@ -28,11 +28,11 @@ export const GENERATED_WINDOWS: readonly WindowRow[] = [
   [176123004, 19, 19, Infinity, "you from henceforth act acting behave pretend roleplay role play take assume imagine i respond answer reply in immerse simulate"], // role_override
   [3544926794, 14, 14, Infinity, "you"], // role_override
   [3371345413, 10, 10, Infinity, "you from henceforth immerse"], // role_override_ai
-  [3590144573, 7, 7, Infinity, "set throw pay do don dont stop never ignore ignoring ingore disregard disregarding forget forgetting overlook override overriding bypass neglect dismiss discard abandon scrap ditch nevermind"], // ignore_previous
+  [698600174, 8, 8, Infinity, "set throw pay do don dont stop never quit ignore ignoring ingore disregard disregarding forget forgetting overlook override overriding bypass neglect dismiss discard abandon scrap ditch nevermind drop"], // ignore_previous
   [1583869208, 6, 6, Infinity, "simulate incarne incarnez deviens you from henceforth act acting behave pretend roleplay role play take assume imagine i respond answer reply in immerse tu a desormais dorenavant vous fais faites joue jouez agis agissez comporte comportez prends ahora actua finge du ab spiel ora adesso da fingi agisci comportati"], // role_intro
   [3967881033, 15, 15, Infinity, "tu a desormais dorenavant vous fais faites joue jouez agis agissez comporte comportez imagine prends incarne incarnez deviens"], // fr_role_override
   [973541190, 10, 10, Infinity, "tu a desormais dorenavant vous"], // fr_role_override_ai
-  [184801000, 11, 11, Infinity, "ahora a actua finge du ab tu spiel handle agiere ora adesso da fingi agisci comportati"], // es_it_de_role_override
+  [63254052, 11, 11, Infinity, "ahora a actua finge du ab tu spiel handle agiere ora adesso da fingi agisci comportati stell imagina immagina fai"], // es_it_de_role_override
   [3499134386], // dan_uppercase
   [3006458866, 9, 9, Infinity, "you from henceforth act acting behave pretend roleplay role play take assume imagine i respond answer reply in immerse tu a desormais dorenavant vous fais faites joue jouez agis agissez comporte comportez prends your call switch ton appelle simulate incarne incarnez deviens enable activate enter passe active activez dan mode"], // dan_persona
   [1100325341, 4, 4, Infinity, "do peux faire"], // do_anything_now
@@ -74,10 +74,12 @@ export const GENERATED_WINDOWS: readonly WindowRow[] = [
   [290315641, 3, 3, Infinity, "i ive"], // pwned
   [1018109537, 18, 21, Infinity, "ne fais faites passe passez laisse laissez mets mettez efface effacez n desobeis desobeissez ignore ignores ignorez ignorer ignorons oublie oublies oubliez oublier oublions neglige negligez negliger outrepasse outrepassez abandonne abandonnez ecarte ecartez annule annulez zappe zappez supprime supprimez"], // fr_ignore_previous
   [2101032698, 25, 25, Infinity, "ne fais faites passe passez laisse laissez mets mettez efface effacez n desobeis desobeissez ignore ignores ignorez ignorer ignorons oublie oublies oubliez oublier oublions neglige negligez negliger outrepasse outrepassez abandonne abandonnez ecarte ecartez annule annulez zappe zappez supprime supprimez"], // fr_ignore_previous
-  [92661432, 13, 13, Infinity, "fais faites ne laisse laissez oublie oubliez ignore ignorez efface effacez annule annulez zappe zappez neglige negligez ecarte ecartez"], // fr_forget_everything
+  [3656373029, 17, 20, Infinity, "ne fais faites arrete arretez cesse cessez omets omettez jette jetez balaie balayez"], // fr_ignore_previous
+  [2803847654, 24, 24, Infinity, "ne fais faites arrete arretez cesse cessez omets omettez jette jetez balaie balayez"], // fr_ignore_previous
+  [1383526641, 13, 13, Infinity, "fais faites ne laisse laissez oublie oubliez ignore ignorez efface effacez annule annulez zappe zappez neglige negligez ecarte ecartez"], // fr_forget_everything
   [3362810836, 12, 12, Infinity, "fais faites faisons imagine imaginez suppose supposons pretends pretendez"], // fr_no_rules_persona
   [4237929960, 8, 8, Infinity, "tu vous"], // fr_no_rules_persona
-  [2928660174, 4, 4, Infinity, "libere liberes liberee liberees affranchi affranchis affranchie affranchies delivre delivres delivree delivrees"], // fr_role_override
+  [263262248, 5, 5, Infinity, "libere liberes liberee liberees affranchi affranchis affranchie affranchies delivre delivres delivree delivrees"], // fr_role_override
   [1753950696, 16, 16, Infinity, "donne montre montrez montrer affiche affichez afficher donnez donner revele revelez reveler devoile devoilez devoiler ecris ecrivez ecrire repete repetez repeter recopie recopiez copie copiez imprime imprimez partage partagez cite citez divulgue divulguez communique communiquez dis dites envoie envoyez liste listez recite recitez expose exposez indique indiquez fournis fournissez transmets transmettez colle collez reproduis reproduisez reecris reecrivez"], // fr_repeat_above
   [2358969414, 11, 11, Infinity, "divulgue divulguez revele revelez devoile devoilez colle collez"], // fr_repeat_above
   [2186920701, 14, 14, Infinity, "montre montrez montrer affiche affichez afficher donne donnez donner revele revelez reveler devoile devoilez devoiler ecris ecrivez ecrire repete repetez repeter recopie recopiez copie copiez imprime imprimez partage partagez cite citez divulgue divulguez communique communiquez dis dites envoie envoyez liste listez recite recitez expose exposez indique indiquez fournis fournissez transmets transmettez colle collez reproduis reproduisez"], // fr_system_prompt_leak
@@ -96,9 +98,10 @@ export const GENERATED_WINDOWS: readonly WindowRow[] = [
   [4055635171, 6, 6, Infinity, "you they it he she broken broke break breaks escaped freed typical is are no"], // jb_freed
   [597056460, 9, 9, Infinity, "from going henceforth which that who let immerse you pretend simulate"], // jb_persona_setup
   [317243861, 2, 2, Infinity, "ai chatbot bot assistant model gpt chatgpt persona character"], // jb_named_ai
-  [577512703, 8, 8, Infinity, "machiavellian niccolo hypothetical opposite evil in within"], // jb_hypothetical
+  [2974418424, 8, 8, Infinity, "machiavellian niccolo in within hypothetical opposite evil"], // jb_hypothetical
   [1358244958, 15, 15, Infinity, "don do won will instead never not avoid without no stop"], // jb_suppress_refusal
   [766348364, 4, 4, Infinity, "you will tokens token if"], // jb_token_threat
+  [479031432, 4, 4, Infinity, "nsfw explicit sexual gore graphic"], // jb_nsfw_allowed
   [1429434011, 5, 5, Infinity, "illegal unethical immoral harmful explicit offensive dangerous nsfw inhumane"], // jb_any_request
   [2258492477], // chat_template_token
   [1792198046], // chat_template_token
@@ -112,6 +115,25 @@ export const GENERATED_WINDOWS: readonly WindowRow[] = [
   [558806216, 1, 1, Infinity, "base64 b64 rot13 rot47 base rot"], // encoding_mention
   [1365290371, 16, 16, Infinity, "decode decrypt decipher unscramble deobfuscate reverse decoder dechiffre dechiffrez decodez inverse"], // decode_and_follow
   [3757097989], // hex_escapes
+  [4178276448, 10, 10, Infinity, "toutes tes vos"], // fr_instructions_void
+  [3067311916, 9, 9, Infinity, "toutes les"], // fr_instructions_void
+  [1917176176, 13, 13, Infinity, "ne oublie oubliez ignore ignorez efface effacez annule annulez zappe zappez neglige negligez"], // fr_forget_everything
+  [4126870971, 7, 8, Infinity, "toutes les remplace remplacez"], // fr_instructions_void
+  [1017302748], // fr_system_prompt_leak
+  [3066940239, 9, 9, Infinity, "rappelle rappelez montre montrez montrer affiche affichez afficher donne donnez donner revele revelez reveler devoile devoilez devoiler ecris ecrivez ecrire repete repetez repeter recopie recopiez copie copiez imprime imprimez partage partagez cite citez divulgue divulguez communique communiquez dis dites envoie envoyez liste listez recite recitez expose exposez indique indiquez fournis fournissez transmets transmettez colle collez reproduis reproduisez restitue restituez retranscris retranscrivez recrache recrachez redonne redonnez enumere enumerez"], // fr_system_prompt_leak
+  [2623838279, 13, 16, Infinity, "rappelle rappelez restitue restituez retranscris retranscrivez recrache recrachez redonne redonnez enumere enumerez"], // fr_system_prompt_leak
+  [1625922776, 16, 16, Infinity, "rappelle rappelez restitue restituez retranscris retranscrivez recrache recrachez redonne redonnez enumere enumerez"], // fr_repeat_above
+  [1482422222, 7, 7, Infinity, "sors sortez oublie oubliez quitte quittez abandonne abandonnez"], // fr_drop_role
+  [2218065090, 4, 4, Infinity, "mode passe passez bascule basculez entre entrez active activez"], // fr_mode_unrestricted
+  [3974176390, 13, 15, Infinity, "all your ur"], // instructions_void
+  [2090983071, 7, 7, Infinity, "the"], // instructions_void
+  [2687954702, 10, 10, Infinity, "act behave answer respond reply pretend imagine suppose"], // no_rules_persona
+  [2520049201, 13, 14, Infinity, "forget ignore disregard"], // forget_everything
+  [2973659351, 11, 11, Infinity, "stop ignore forget disregard do don dont"], // hijack_output
+  [667722946, 5, 5, Infinity, "ignore ignoring disregard disregarding forget"], // ignore_previous
+  [1091095898, 10, 10, Infinity, "respond answer reply"], // forced_reply
+  [604748438, 13, 13, Infinity, "answer respond reply"], // context_override
+  [665500735, 3, 3, Infinity, "die alle obigen vorherigen vorangegangenen ignoriere ignorier vergiss"], // de_ignore_above
   [1128751153, 0, 0, 39, ""], // ignore_previous
   [1264536757, 0, 0, 62, ""], // fr_ignore_previous
   [3547984457, 0, 0, 34, ""], // system_prompt_leak
