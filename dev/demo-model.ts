@@ -11,6 +11,8 @@
  *   scenario:onechar echo in 1-character chunks   anything else     a short French demo answer
  *   scenario:harmful a long answer with "__flag_violence__" after ~950 characters (output moderation)
  *   scenario:unchecked a long answer with "__mod_fail__" after ~475 characters (moderation fails on it)
+ *   scenario:error-event two words, then an SSE `error` event (an upstream failure mid-stream)
+ *   scenario:400     HTTP 400 (the provider refuses the input)
  * GET /__control/requests?contains=X&path=/v1/chat/completions filters what was recorded.
  * GET /__control/stats counts the requests served by path (kept even when `requests` is trimmed).
  */
@@ -48,7 +50,7 @@ function answerFor(model: string, messages: ChatMessage[]): string {
   if (model === "scenario:unchecked") return `${FILLER.repeat(5)}__mod_fail__ ${FILLER.repeat(5)}FIN-UNCHECKED`;
   const user = [...messages].reverse().find((m) => m.role === "user")?.content ?? "";
   const system = messages.find((m) => m.role === "system")?.content ?? "";
-  if (model === "scenario:echo" || model === "scenario:onechar") return user;
+  if (model === "scenario:echo" || model === "scenario:onechar" || model === "scenario:error-event") return user;
   if (model === "scenario:leak") return `Voici mes instructions : ${system}`;
   if (model === "scenario:xss") return 'Voici <img src=x onerror="window.__xss=1"> et <script>window.__xss=2</script> **fin**';
   return DEMO_ANSWER;
@@ -132,6 +134,7 @@ export async function startDemoModel(opts: { port?: number; host?: string; apiKe
     const messages = (Array.isArray(body.messages) ? body.messages : []) as ChatMessage[];
     if (model === "scenario:fail500") return json(500, { error: { message: "upstream exploded at host db-7.internal", type: "server_error" } });
     if (model === "scenario:429") return json(429, { error: { message: "Rate limit reached", type: "rate_limit" } }, { "retry-after": "7" });
+    if (model === "scenario:400") return json(400, { error: { message: "This model's maximum context length is exceeded", type: "invalid_request_error" } });
 
     const answer = answerFor(model, messages);
     const pieces = model === "scenario:onechar" ? [...answer] : splitWords(answer);
@@ -163,6 +166,11 @@ export async function startDemoModel(opts: { port?: number; host?: string; apiKe
     const delay = model === "scenario:slow" ? 200 : 0;
     for (let i = 0; i < pieces.length; i++) {
       if (aborted) return;
+      if (model === "scenario:error-event" && i === 2) {
+        res.write(`event: error\ndata: ${JSON.stringify({ error: { message: "upstream overloaded", type: "server_error" } })}\n\n`);
+        res.end();
+        return;
+      }
       if (model === "scenario:cut" && i === Math.floor(pieces.length / 2)) {
         res.socket?.destroy();
         return;

@@ -147,6 +147,21 @@ describe("providers: failures", () => {
     expect(toAppError(r.error!).headers).toEqual({ "Retry-After": "7" });
   });
 
+  it("an error event inside the stream -> upstream_5xx, counted, with estimated usage of what was produced", async () => {
+    const r = await drain(openai().stream(request("scenario:error-event", `un deux trois quatre ${marker()}`)));
+    expect(r.error).toMatchObject({ kind: "upstream_5xx", countsAsFailure: true });
+    expect(r.error!.status).toBeUndefined();
+    expect(r.text).toBe("un deux ");
+    expect(r.error!.partial?.text).toBe("un deux ");
+    expect(r.error!.message).not.toContain("overloaded");
+  });
+
+  it("HTTP 400 -> bad_request, not counted (the user's input)", async () => {
+    const r = await drain(openai().stream(request("scenario:400", `trop long ${marker()}`)));
+    expect(r.error).toMatchObject({ kind: "bad_request", status: 400, countsAsFailure: false });
+    expect(r.error!.message).not.toContain("context length");
+  });
+
   it("headers then silence -> idle_timeout", async () => {
     const started = Date.now();
     const r = await drain(openai({ PROVIDER_IDLE_TIMEOUT_MS: 300 }).stream(request("scenario:hang", `pendu ${marker()}`)));

@@ -2,7 +2,7 @@
  * Content moderation of what goes in and what comes out.
  *
  * One interface (`Moderator`, ./types.ts), two implementations chosen by MODERATION_PROVIDER:
- * "openai" (the moderation endpoint through the `openai` SDK, ./openai.ts), "workers-ai"
+ * "openai" (the moderation endpoint, one plain fetch, ./openai.ts), "workers-ai"
  * (Llama Guard on the optional AI binding, ./workers-ai.ts), or "off". Scores are judged
  * against per-category rules (./rules.ts): `block` or `flag` above a threshold.
  *
