@@ -3,7 +3,7 @@
  * (`now`) so every transition is exact. Each test uses its own instance (a unique name).
  */
 import { env, runInDurableObject } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { CircuitBreaker } from "../../worker/durable/circuit-breaker";
 
 const ns = (env as unknown as { CIRCUIT_BREAKER: DurableObjectNamespace<CircuitBreaker> }).CIRCUIT_BREAKER;
@@ -40,9 +40,31 @@ describe("closed -> open", () => {
     expect(fifth).toEqual({ state: "open", consecutiveFailures: 5, opened: true, reopened: false, closed: false });
     expect(await b.snapshot()).toEqual({ state: "open", consecutiveFailures: 5, openedAt: T0 + 5, inFlight: 0, probeOutstanding: false });
 
-    // State lives in the object's storage, one record.
+    // State lives in the object's storage, one record; the in-flight count stays in memory.
     const stored = await runInDurableObject(b, (_instance: CircuitBreaker, state) => state.storage.kv.get<Record<string, unknown>>("breaker"));
-    expect(stored).toMatchObject({ state: "open", failures: 5, openedAt: T0 + 5, inFlight: 0, probeId: null });
+    expect(stored).toMatchObject({ state: "open", failures: 5, openedAt: T0 + 5, probeId: null });
+    expect(stored).not.toHaveProperty("inFlight");
+  });
+
+  it("writes storage only when the state changes: a closed circuit's acquires and success reports write nothing", async () => {
+    const b = fresh();
+    const writes = await runInDurableObject(b, async (instance: CircuitBreaker, state) => {
+      const put = vi.spyOn(state.storage.kv, "put");
+      try {
+        for (let i = 0; i < 5; i++) await instance.acquire({ ...cfg, now: T0 });
+        for (let i = 0; i < 5; i++) await instance.report({ ...cfg, success: true, now: T0 });
+        const quiet = put.mock.calls.length;
+        await instance.acquire({ ...cfg, now: T0 });
+        await instance.report({ ...cfg, success: false, now: T0 }); // failures 0 -> 1: written
+        await instance.acquire({ ...cfg, now: T0 });
+        await instance.report({ ...cfg, success: true, now: T0 }); // back to 0: written
+        return { quiet, changes: put.mock.calls.length - quiet };
+      } finally {
+        put.mockRestore();
+      }
+    });
+    expect(writes).toEqual({ quiet: 0, changes: 2 });
+    expect(await b.snapshot()).toMatchObject({ state: "closed", consecutiveFailures: 0, inFlight: 0 });
   });
 
   it("does not report opened again for late failures of calls made before the opening", async () => {

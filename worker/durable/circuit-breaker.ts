@@ -19,7 +19,9 @@
  *
  * The whole state is one record in the SQLite-backed synchronous KV (`ctx.storage.kv`),
  * read and written without any await, so concurrent RPCs can never interleave inside one
- * transition. Every method takes an optional `now` (ms) and the caller's thresholds, so
+ * transition. It is written only when it changes: the in-flight count (diagnostics only)
+ * lives in memory, so a closed circuit's acquire and success report cost no storage write
+ * (a durable write per call delayed every chat's first token by about 1 ms). Every method takes an optional `now` (ms) and the caller's thresholds, so
  * tests drive the clock exactly and the object itself needs no configuration.
  */
 import { DurableObject } from "cloudflare:workers";
@@ -113,17 +115,36 @@ function settings(o: BreakerOptions = {}) {
   return { threshold, cooldownMs, probeLeaseMs, now };
 }
 
+/** What is stored: everything but the in-flight count. */
+function persistedPart(s: Stored): Omit<Stored, "inFlight"> {
+  const { inFlight: _memoryOnly, ...rest } = s;
+  return rest;
+}
+
 export class CircuitBreaker extends DurableObject {
   async ping(): Promise<"pong"> {
     return "pong";
   }
 
+  /** Calls allowed and not yet reported, since this instance started (lost on eviction). */
+  private inFlight = 0;
+  /** The persisted record as last read or written, to skip writes that change nothing. */
+  private persisted?: string;
+
   private load(): Stored {
-    return { ...initial(), ...(this.ctx.storage.kv.get<Stored>(KEY) ?? {}) };
+    const stored = this.ctx.storage.kv.get<Stored>(KEY);
+    const s = { ...initial(), ...(stored ?? {}), inFlight: this.inFlight };
+    this.persisted = JSON.stringify(persistedPart(s));
+    return s;
   }
 
   private save(s: Stored): void {
-    this.ctx.storage.kv.put(KEY, s);
+    this.inFlight = s.inFlight;
+    const record = persistedPart(s);
+    const json = JSON.stringify(record);
+    if (json === this.persisted) return;
+    this.ctx.storage.kv.put(KEY, record);
+    this.persisted = json;
   }
 
   /** Asks to call the provider. When allowed, the caller MUST report exactly once. */
@@ -242,6 +263,7 @@ export class CircuitBreaker extends DurableObject {
 
   /** Back to closed with nothing counted (admin action, tests). */
   async reset(): Promise<BreakerSnapshot> {
+    this.persisted = undefined; // written even when equal: a reset always leaves a record
     this.save(initial());
     return this.snapshot();
   }
