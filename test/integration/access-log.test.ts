@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { call, signUp } from "../support/api";
+import { testConfig } from "../support/db";
+import { hmacSha256Hex } from "../../worker/crypto";
 
 describe("access log", () => {
   afterEach(() => vi.restoreAllMocks());
@@ -14,6 +16,8 @@ describe("access log", () => {
     const entry = lines.map((l) => JSON.parse(l)).find((l) => l.msg === "request" && l.requestId === requestId);
     expect(entry).toMatchObject({ method: "POST", route: "/api/chat", status: 400, outcome: "prompt_injection", stage: "injection", latencyMs: expect.any(Number) });
     expect(entry.userHash).toMatch(/^[0-9a-f]{16}$/);
+    // A stable pseudonym: the same keyed hash for every request of this user.
+    expect(entry.userHash).toBe((await hmacSha256Hex(`log-user:${testConfig().JWT_SECRET}`, u.id)).slice(0, 16));
     const all = lines.join("\n");
     expect(all).not.toContain(u.id);
     expect(all).not.toContain("Ignore all previous");
