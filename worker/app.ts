@@ -143,6 +143,7 @@ export function createApp() {
     try {
       await next();
     } finally {
+      scope.markResponded();
       // One access line per request: who (a keyed hash of the user id), which route, the
       // outcome and the time. Never the body, the query or user text.
       const user = c.get("user");

@@ -44,6 +44,7 @@ export function createAuditWriter(scope: RequestScope, log: Logger, onCritical?:
       scope.defer(onCritical(event).catch(() => log.error("critical event alert failed", { audit: event.type })));
     }
     scope.defer((async () => {
+      await scope.responded; // written after the response is handed back, off the first token's path
       try {
         // Over HTTP first (no connection per request); the locked path only after lost races.
         if (!(await appendAuditEventUnlocked(scope.httpDb, row))) await appendAuditEvents(scope.db, [row]);

@@ -11,7 +11,19 @@ export class RequestScope {
   private readonly pending = new Set<Promise<unknown>>();
   private settleHooks: (() => void)[] = [];
 
+  private respondedNow?: () => void;
+  /**
+   * Resolves once the response has been handed back (for a stream: with its first event), or
+   * at the latest when `settle` starts: background writes that can wait use it to stay off the
+   * path to the first byte.
+   */
+  readonly responded: Promise<void> = new Promise((resolve) => (this.respondedNow = resolve));
+
   constructor(private readonly config: Config, private readonly env?: Env) {}
+
+  markResponded(): void {
+    this.respondedNow?.();
+  }
 
   private lazyDb?: Db;
 
@@ -70,6 +82,7 @@ export class RequestScope {
 
   /** Resolves once all deferred work (including work deferred meanwhile) is done, then closes. */
   async settle(): Promise<void> {
+    this.markResponded(); // work waiting for the response must not wait forever
     for (;;) {
       while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
       const hooks = this.settleHooks;
