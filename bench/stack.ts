@@ -1,20 +1,18 @@
 /**
- * The bench's own copy of the whole product: the model upstream (bench/upstream.ts), then
- * `dev/start.ts` as a child process with its own ports, a throwaway database
- * `unialist_bench_<random>`, a Redis key prefix of its own, its own wrangler state and
- * generated secrets; then enterprise users signed up through the API. `stop()` removes
- * all of it (processes, database, Redis keys, temporary files).
+ * The whole product for the bench: the model upstream (bench/upstream.ts), then
+ * `dev/start.ts` through the shared launcher (test/support/local-stack.ts) with its own
+ * ports, a throwaway database `unialist_bench_<random>`, a Redis key prefix of its own, its
+ * own wrangler state and generated secrets; then enterprise users signed up through the
+ * API. `stop()` removes all of it (processes, database, Redis keys, temporary files).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
-import net, { type AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import readline from "node:readline";
-import pg from "pg";
-import { createClient } from "redis";
 import { BINDING_KEYS, DEV_ONLY_KEYS } from "../dev/start";
+import { deleteRedisKeys, devPorts, devSettings, dropDatabase, generatedSecrets, healthProbe, spawnDev, stackEnv, withDatabase } from "../test/support/local-stack";
 import { sleep } from "./stats";
 
 export const BENCH_MODEL_ID = "bench-echo";
@@ -36,26 +34,6 @@ export interface Stack {
   settings: Record<string, string>;
   logFile: string;
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function waitExit(child: ChildProcess, ms: number): Promise<boolean> {
@@ -125,50 +103,25 @@ export async function startStack(opts: {
     });
 
     // 2. Settings of the stack: own ports, database, Redis prefix, state, secrets.
-    const [port, webPort, bridgePort, proxyPort, sinkPort, inspectorPort, demoPort] = await Promise.all(Array.from({ length: 7 }, freePort));
-    const dbBase = new URL(process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/unialist");
+    const ports = await devPorts();
+    const dbBase = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/unialist";
     const databaseName = `unialist_bench_${runId}`;
-    const dbUrl = new URL(dbBase);
-    dbUrl.pathname = `/${databaseName}`;
-    const adminUrl = new URL(dbBase);
-    adminUrl.pathname = "/postgres";
     const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
     const prefix = `bench:${runId}:`;
-    const adminToken = randomBytes(32).toString("base64url");
+    const secrets = generatedSecrets("bench1");
+    const adminToken = secrets.ADMIN_TOKEN;
 
     // The database and the Redis keys go away at the end, whatever happens in between.
-    cleanups.push(async () => {
-      const admin = new pg.Client({ connectionString: adminUrl.toString() });
-      await admin.connect();
-      try {
-        await admin.query(`drop database if exists "${databaseName}" with (force)`);
-      } finally {
-        await admin.end();
-      }
-    });
-    cleanups.push(async () => {
-      const redis = createClient({ url: redisUrl });
-      await redis.connect();
-      try {
-        for await (const keys of redis.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) if (keys.length) await redis.del(keys);
-      } finally {
-        await redis.quit();
-      }
-    });
+    cleanups.push(() => dropDatabase(withDatabase(dbBase, "postgres"), databaseName));
+    cleanups.push(() => deleteRedisKeys(redisUrl, prefix));
 
     const settings: Record<string, string> = {
-      PORT: String(port), WEB_PORT: String(webPort), DEV_BRIDGE_PORT: String(bridgePort), DEV_PROXY_PORT: String(proxyPort),
-      ALERT_SINK_PORT: String(sinkPort), DEV_INSPECTOR_PORT: String(inspectorPort), DEMO_MODEL_PORT: String(demoPort),
-      REDIS_URL: redisUrl, DATABASE_URL: dbUrl.toString(),
-      DEV_STATE_DIR: path.join(tmp, "state"), DEV_PERSIST_TO: path.join(tmp, "wrangler-state"),
-      DEV_VARS_FILE: path.join(tmp, "no.dev.vars"), // never the developer's .dev.vars (real provider keys)
+      ...devSettings(ports, tmp),
+      REDIS_URL: redisUrl, DATABASE_URL: withDatabase(dbBase, databaseName),
       REDIS_KEY_PREFIX: prefix,
       // Known here so the bench can read the bridge's counters (GET /__stats) for `--only=trips`.
       UPSTASH_REDIS_REST_TOKEN: randomBytes(24).toString("base64url"),
-      JWT_SECRET: randomBytes(48).toString("base64"),
-      ADMIN_TOKEN: adminToken,
-      METRICS_TOKEN: randomBytes(24).toString("base64url"),
-      ENCRYPTION_KEYS: `bench1:${randomBytes(32).toString("base64")}`,
+      ...secrets,
       OPENAI_API_KEY: upstreamKey,
       OPENAI_BASE_URL: `${upstreamUrl}/v1`,
       MODELS_JSON: JSON.stringify({ [BENCH_MODEL_ID]: { provider: "openai", upstream: "scenario:echo", inputEurPerMillion: 0.14, outputEurPerMillion: 0.56, maxOutputTokens: 1024 } }),
@@ -190,9 +143,9 @@ export async function startStack(opts: {
       settings[k] = v;
     }
     if (opts.verboseLogs) settings.LOG_LEVEL = opts.overrides?.LOG_LEVEL ?? "info";
-    const env: NodeJS.ProcessEnv = {};
-    for (const [k, v] of Object.entries(process.env)) if (!CONTROLLED.has(k)) env[k] = v;
-    Object.assign(env, settings, {
+    // Nothing of the caller's Worker or dev settings leaks in: the stack has only these.
+    const env = stackEnv(CONTROLLED, {
+      ...settings,
       // warn: no per-request "[wrangler:info] POST /api/chat 200" lines, and no Worker
       // console output either (wrangler prints it at "log" level); --stack-logs keeps both.
       WRANGLER_LOG: opts.verboseLogs ? "log" : "warn",
@@ -201,57 +154,16 @@ export async function startStack(opts: {
     });
 
     // 3. dev/start.ts (Upstash bridge, Neon proxy, alert sink, wrangler dev), in its own group.
-    opts.log(`stack: starting dev/start.ts (worker :${port}, database ${databaseName}, Redis prefix ${prefix}); log ${path.relative(opts.root, logFile)}`);
-    const dev = spawn(process.execPath, ["--import", "tsx", path.join(opts.root, "dev", "start.ts")], {
-      cwd: opts.root, env, stdio: ["ignore", "pipe", "pipe"], detached: true,
+    opts.log(`stack: starting dev/start.ts (worker :${ports.port}, database ${databaseName}, Redis prefix ${prefix}); log ${path.relative(opts.root, logFile)}`);
+    const dev = spawnDev({
+      cwd: opts.root, env, log: logStream,
+      onChild: (name, pid) => roles.set(pid, name === "wrangler" ? "wrangler dev (node)" : `${name} (node)`),
     });
-    roles.set(dev.pid!, "dev stack (Upstash bridge + Neon proxy + sink, node)");
-    const childGroups = new Set<number>();
-    let exited = false;
-    dev.once("exit", () => (exited = true));
-    for (const s of [dev.stdout!, dev.stderr!]) {
-      readline.createInterface({ input: s }).on("line", (line) => {
-        logStream.write(`${line}\n`);
-        const m = /^\[dev\] (\S+) pid=(\d+) pgid=(\d+)/.exec(line);
-        if (m) {
-          childGroups.add(Number(m[3]));
-          roles.set(Number(m[2]), m[1] === "wrangler" ? "wrangler dev (node)" : `${m[1]} (node)`);
-        }
-      });
-    }
-    cleanups.push(async () => {
-      if (!exited) {
-        process.kill(dev.pid!, "SIGTERM");
-        if (!(await waitExit(dev, 20_000))) {
-          opts.log("stack: dev/start.ts did not stop within 20 s: SIGKILL");
-          process.kill(dev.pid!, "SIGKILL");
-        }
-      }
-      // Its children have their own process groups: make sure none outlives it.
-      for (const g of childGroups) if (alive(g)) {
-        try {
-          process.kill(-g, "SIGKILL");
-        } catch {
-          // gone
-        }
-      }
-    });
+    if (dev.pid) roles.set(dev.pid, "dev stack (Upstash bridge + Neon proxy + sink, node)");
+    cleanups.push(() => dev.stop({ onForceKill: () => opts.log("stack: dev/start.ts did not stop within 20 s: SIGKILL") }));
 
-    const workerUrl = `http://127.0.0.1:${port}`;
-    const deadline = Date.now() + 180_000;
-    let last = "";
-    for (;;) {
-      if (exited) throw new Error(`dev/start.ts exited during start-up; see ${logFile}`);
-      if (Date.now() > deadline) throw new Error(`the worker did not become healthy within 180 s (last: ${last}); see ${logFile}`);
-      try {
-        const res = await fetch(`${workerUrl}/health`, { signal: AbortSignal.timeout(8000) });
-        last = `${res.status} ${(await res.text()).slice(0, 200)}`;
-        if (res.status === 200) break;
-      } catch (e) {
-        last = e instanceof Error ? e.message : String(e);
-      }
-      await sleep(500);
-    }
+    const workerUrl = `http://127.0.0.1:${ports.port}`;
+    await dev.waitReady(() => healthProbe(workerUrl), { timeoutMs: 180_000, intervalMs: 500 });
     opts.log(`stack: worker healthy at ${workerUrl}`);
 
     // 4. Users: signed up through the API, made enterprise through the admin API.

@@ -1,6 +1,6 @@
 /**
- * The whole product of `npm run dev` (dev/start.ts) started as a child process for one
- * load / soak / fault run:
+ * The whole product of `npm run dev` (dev/start.ts) for one load / soak / fault run, started
+ * through the shared launcher (test/support/local-stack.ts), plus what is the runs' own:
  *  - free loopback ports for everything, a throwaway database `unialist_<kind>_<hex>`
  *    (dropped by stop()), fresh DEV_STATE_DIR / DEV_PERSIST_TO in a temp dir, no .dev.vars;
  *  - a PRIVATE redis-server on an ephemeral port (REDIS_URL), so nothing touches the shared
@@ -11,23 +11,22 @@
  * stop() sends SIGTERM (dev/start.ts stops what it started), SIGKILLs what remains, drops
  * the database and removes the temp dir.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import pg from "pg";
+import { devPorts, devSettings, dropDatabase, generatedSecrets, healthProbe, PROVIDER_KEYS, ROOT, spawnDev, stackEnv, withDatabase } from "../../support/local-stack";
 import { startPrivateRedis, type PrivateRedis } from "./redis-server";
 import { startTcpProxy, type TcpProxy } from "./tcp-proxy";
-import { freePorts, sleep } from "./util";
+import { sleep } from "./util";
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+export { ROOT };
 export const PG_ADMIN_URL = process.env.DATABASE_ADMIN_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 
 /** Provider settings of the developer's shell that must not reach the stack (demo model only). */
 const SCRUBBED = [
-  "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "MISTRAL_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_BASE_URL", "MISTRAL_BASE_URL",
+  ...PROVIDER_KEYS,
   "SLACK_WEBHOOK_URL", "EMAIL_API_URL", "EMAIL_API_KEY", "ALERT_EMAIL_TO", "UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN",
   "MODELS_JSON", "DEFAULT_MODEL", "ENVIRONMENT", "NEON_LOCAL_PROXY", "AUTH_JWKS_URL", "AUTH_ISSUER", "AUTH_AUDIENCE",
 ];
@@ -143,33 +142,6 @@ export function rssKiB(pid: number): number | undefined {
   }
 }
 
-function killGroup(pgid: number | undefined, signal: NodeJS.Signals) {
-  if (!pgid) return;
-  try {
-    process.kill(-pgid, signal);
-  } catch {
-    // gone
-  }
-}
-
-/** Drops the run's database; retries (bounded) while the shared server is full. */
-async function dropDatabase(dbName: string): Promise<void> {
-  if (!/^unialist_[a-z]+_[0-9a-f]+$/.test(dbName)) throw new Error(`refusing to drop ${dbName}`);
-  for (let attempt = 1; ; attempt++) {
-    const client = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 10_000 });
-    try {
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
-      return;
-    } catch (e) {
-      if (attempt >= 20) throw new Error(`could not drop ${dbName}: ${e instanceof Error ? e.message : e}`);
-      await sleep(3000);
-    } finally {
-      await client.end().catch(() => {});
-    }
-  }
-}
-
 /** Waits (at most `timeoutMs`) until the shared PostgreSQL has `free` connections left; true if it has. */
 async function pgHasRoom(free: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
@@ -225,8 +197,8 @@ async function startStackOnce(opts: StackOptions): Promise<Stack> {
   const srcRoot = useSnapshot ? snapshotSources(path.join(tmp, "src")) : ROOT;
   const dbName = `unialist_${opts.kind.replace(/[^a-z]/g, "")}_${id}`;
   const pgAdmin = new URL(PG_ADMIN_URL);
-  const databaseUrl = Object.assign(new URL(PG_ADMIN_URL), { pathname: `/${dbName}` }).toString();
-  const adminToken = randomBytes(32).toString("base64url");
+  const databaseUrl = withDatabase(PG_ADMIN_URL, dbName);
+  const secrets = generatedSecrets("load1");
 
   const cleanups: (() => Promise<void> | void)[] = [() => fs.rmSync(tmp, { recursive: true, force: true })];
   const runCleanups = async () => {
@@ -251,37 +223,22 @@ async function startStackOnce(opts: StackOptions): Promise<Stack> {
       const proxy = pgProxy;
       cleanups.push(() => proxy.close());
     }
-    cleanups.push(() => dropDatabase(dbName));
+    cleanups.push(() => dropDatabase(PG_ADMIN_URL, dbName, 20));
   } catch (e) {
     await runCleanups();
     throw e;
   }
 
-  const [port, webPort, bridgePort, proxyPort, demoPort, sinkPort, inspectorPort] = await freePorts(7);
+  const ports = await devPorts();
   const workerDbUrl = pgProxy ? Object.assign(new URL(PG_ADMIN_URL), { port: String(pgProxy.port), pathname: `/${dbName}` }).toString() : databaseUrl;
 
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of SCRUBBED) delete env[k];
-  Object.assign(env, {
-    PATH: `${path.join(ROOT, "node_modules", ".bin")}${path.delimiter}${process.env.PATH ?? ""}`,
-    PORT: String(port),
-    WEB_PORT: String(webPort),
-    DEV_BRIDGE_PORT: String(bridgePort),
-    DEV_PROXY_PORT: String(proxyPort),
-    DEMO_MODEL_PORT: String(demoPort),
-    ALERT_SINK_PORT: String(sinkPort),
-    DEV_INSPECTOR_PORT: String(inspectorPort),
-    DEV_STATE_DIR: path.join(tmp, "state"),
-    DEV_PERSIST_TO: path.join(tmp, "wrangler-state"),
-    DEV_VARS_FILE: path.join(tmp, "none.dev.vars"),
+  const env = stackEnv(SCRUBBED, {
+    ...devSettings(ports, tmp),
     VITE_CACHE_DIR: path.join(tmp, "vite-cache"),
     DATABASE_URL: workerDbUrl,
     REDIS_URL: redis.url,
     REDIS_KEY_PREFIX: `ua:${opts.kind}:${id}:`,
-    ADMIN_TOKEN: adminToken,
-    JWT_SECRET: randomBytes(48).toString("base64"),
-    METRICS_TOKEN: randomBytes(24).toString("base64url"),
-    ENCRYPTION_KEYS: `load1:${randomBytes(32).toString("base64")}`,
+    ...secrets,
     // Every request of a run comes from 127.0.0.1: sign-ups must not hit the per-IP limit.
     AUTH_RATE_LIMIT_PER_IP: "1000000",
     AUTH_RATE_LIMIT_PER_ACCOUNT: "1000000",
@@ -291,47 +248,13 @@ async function startStackOnce(opts: StackOptions): Promise<Stack> {
 
   const logFile = path.join(tmp, "stack.log");
   const log = fs.createWriteStream(logFile);
-  const recent: string[] = [];
-  let all = "";
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", path.join(srcRoot, "dev", "start.ts")], {
-    cwd: srcRoot, env, detached: true, stdio: ["ignore", "pipe", "pipe"],
-  });
-  let exited: string | null = null;
-  const exitPromise = new Promise<void>((resolve) => child.once("exit", (code, signal) => {
-    exited = signal ?? `code ${code}`;
-    resolve();
-  }));
-  const MAX_KEPT = 8 * 1024 * 1024;
-  for (const stream of [child.stdout!, child.stderr!]) {
-    stream.on("data", (buf: Buffer) => {
-      log.write(buf);
-      const text = buf.toString("utf8");
-      if (all.length < MAX_KEPT) all += text;
-      if (opts.verbose) process.stdout.write(text);
-      recent.push(...text.split("\n").filter(Boolean));
-      if (recent.length > 400) recent.splice(0, recent.length - 400);
-    });
-  }
-  const groups = () => new Map([...all.matchAll(/\[dev\] (\S+) pid=(\d+) pgid=(\d+)/g)].map((m) => [m[1]!, Number(m[3])]));
-  const tail = (lines = 40) => recent.slice(-lines).join("\n");
+  const dev = spawnDev({ cwd: srcRoot, env, log, echo: opts.verbose });
 
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
-    if (!exited && child.pid) {
-      try {
-        process.kill(child.pid, "SIGTERM");
-      } catch {
-        // gone
-      }
-      await Promise.race([exitPromise, sleep(20_000)]);
-      if (!exited) {
-        killGroup(child.pid, "SIGKILL");
-        await Promise.race([exitPromise, sleep(3000)]);
-      }
-    }
-    for (const pgid of groups().values()) killGroup(pgid, "SIGKILL"); // anything dev/start.ts left
+    await dev.stop();
     await new Promise<void>((resolve) => log.end(() => resolve()));
     if (process.env.LOAD_KEEP_LOGS) {
       const kept = path.join(os.tmpdir(), `unialist-${opts.kind}-${id}.log`);
@@ -341,41 +264,28 @@ async function startStackOnce(opts: StackOptions): Promise<Stack> {
     await runCleanups();
   };
 
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + (opts.readyTimeoutMs ?? 180_000);
-  let last = "no answer";
+  const url = `http://127.0.0.1:${ports.port}`;
   try {
-    for (;;) {
-      if (exited) throw new Error(`dev/start.ts exited (${exited}) before the stack was ready:\n${tail()}`);
-      if (Date.now() > deadline) throw new Error(`the stack was not ready in time (/health: ${last}):\n${tail()}`);
-      try {
-        const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(8000) });
-        last = `${res.status} ${(await res.text()).slice(0, 300)}`;
-        if (res.status === 200) break;
-      } catch {
-        // not listening yet
-      }
-      await sleep(1000);
-    }
+    await dev.waitReady(() => healthProbe(url), { timeoutMs: opts.readyTimeoutMs ?? 180_000 });
   } catch (e) {
     await stop();
     throw e;
   }
 
-  const wranglerPid = () => groups().get("wrangler");
+  const wranglerPid = () => dev.children().get("wrangler")?.pgid;
   return {
     kind: opts.kind,
     url,
-    adminToken,
+    adminToken: secrets.ADMIN_TOKEN,
     databaseUrl,
     dbName,
     redis,
     pgProxy,
-    demoModelUrl: `http://127.0.0.1:${demoPort}`,
-    alertSinkUrl: `http://127.0.0.1:${sinkPort}`,
-    inspectorPort: inspectorPort!,
+    demoModelUrl: `http://127.0.0.1:${ports.demoPort}`,
+    alertSinkUrl: `http://127.0.0.1:${ports.sinkPort}`,
+    inspectorPort: ports.inspectorPort,
     logFile,
-    startPid: () => child.pid,
+    startPid: () => dev.pid,
     wranglerPid,
     workerdPids: () => {
       const w = wranglerPid();
@@ -392,13 +302,13 @@ async function startStackOnce(opts: StackOptions): Promise<Stack> {
         add("wrangler (node)", w);
         for (const p of descendants(w)) add(commOf(p) === "workerd" ? "workerd" : "wrangler (node)", p);
       }
-      add("dev/start.ts: bridges, demo model (node)", child.pid);
+      add("dev/start.ts: bridges, demo model (node)", dev.pid);
       add("redis-server", redis.pid());
       return out;
     },
-    tail,
-    grepLog: (re) => all.split("\n").filter((l) => re.test(l)),
-    failureCauses: (ids) => failureCauses(all, ids),
+    tail: dev.tail,
+    grepLog: (re) => dev.output().split("\n").filter((l) => re.test(l)),
+    failureCauses: (ids) => failureCauses(dev.output(), ids),
     stop,
   };
 }
