@@ -11,7 +11,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { createClient } from "redis";
-import { freePorts, sleep } from "../load/lib/util";
+import { freePorts, sleep } from "./ports";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
