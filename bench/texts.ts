@@ -4,18 +4,10 @@
  * PII stage really masks them) and code blocks. Pure: imported by Node (bench/run.ts) and
  * by the bench worker inside workerd (bench/guards-worker.ts), so both see the same text.
  */
+import { mulberry32 } from "../test/support/prng";
 
-/** mulberry32: a tiny seeded PRNG (deterministic texts across runs and runtimes). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded PRNG of the bench texts. */
+export const prng = mulberry32;
 
 const FR = [
   "Bonjour, je prépare le rapport trimestriel de l'équipe et j'aurais besoin d'aide pour reformuler l'introduction.",

@@ -7,6 +7,10 @@
  *   45-99 "train" model fitting
  * Hashing the text (not an id) sends exact duplicates from two sources to the same split.
  */
+import { mulberry32 } from "../support/prng";
+
+/** The seeded PRNG of the generators. */
+export const rng = mulberry32;
 export type Split = "train" | "val" | "test";
 
 export function fnv1a(s: string): number {
@@ -27,14 +31,3 @@ export function splitOf(text: string): Split {
   return b < 30 ? "test" : b < 45 ? "val" : "train";
 }
 
-/** mulberry32: small seeded PRNG for the generators. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

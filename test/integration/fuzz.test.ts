@@ -23,22 +23,13 @@ import { loadUserDataKey } from "../../worker/accounts/data-keys";
 import { appendMessage, createConversation } from "../../worker/conversations/store";
 import { createApp } from "../../worker/app";
 import { exports as workerExports } from "cloudflare:workers";
+import { mulberry32 } from "../support/prng";
 
 // ---------------------------------------------------------------------------------------
 // Deterministic randomness
 
 export const FUZZ_SEED = 0x5eed_2026;
 
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const rand = mulberry32(FUZZ_SEED);
 const int = (n: number) => Math.floor(rand() * n);

@@ -15,6 +15,7 @@ import {
 import { LiteralMatcher, literalPrefixSuffix, literalSetFor } from "./literal";
 import { viableTailStart } from "./viable";
 import { SuffixAutomaton, VerbatimMatcher, normalizeCodes } from "./verbatim";
+import { mulberry32 } from "../../../test/support/prng";
 
 // ---------------------------------------------------------------------------------------
 // Reference: the filter as it was before the per-chunk rewrite.
@@ -358,17 +359,6 @@ function createReferenceFilter(opts: OutputFilterOptions): OutputFilter {
 // ---------------------------------------------------------------------------------------
 // Documents and chunkings.
 
-/** Deterministic PRNG (mulberry32), passed explicitly. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const CANARY = "UA-CANARY-4f9c2a71e8b3d605";
 const SECRETS = ["unialist-hmac-2b7e151628aed2a6abf7", "abcabcabcabd", "sk-proj-Q2w3E4r5T6y7U8i9O0pAsDfGhJkLzXcV", "short", ""];

@@ -3,6 +3,7 @@ import { VIABLE, createOutputFilter, type OutputBlockReason, type OutputFilterOp
 import { LiteralMatcher, LiteralSet, literalPrefixSuffix } from "./literal";
 import { viableTailStart } from "./viable";
 import { SuffixAutomaton, normalizeCodes } from "./verbatim";
+import { mulberry32 } from "../../../test/support/prng";
 
 const CANARY = "CNRY-4f9c2a71e8b3d605";
 const OWN_SECRET = "unialist-hmac-2b7e151628aed2a6abf7";
@@ -18,17 +19,6 @@ const SYSTEM_PROMPT =
 
 const OPTS: OutputFilterOptions = { canary: CANARY, systemPrompt: SYSTEM_PROMPT, secretValues: [OWN_SECRET, "short", ""] };
 
-/** Deterministic PRNG (mulberry32), passed explicitly. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function splitFixed(text: string, size: number): string[] {
   const out: string[] = [];

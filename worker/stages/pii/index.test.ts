@@ -1,21 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { createPiiRestorer, detectPii, maskPii, restorePii, type PiiMapping, type PiiType } from "./index";
 import { ibanChecksumValid, luhnValid, nirKeyValid } from "./checksums";
+import { mulberry32 } from "../../../test/support/prng";
 
 const NBSP = "\u00A0";
 const NNBSP = "\u202F";
 
-/** Deterministic PRNG (mulberry32): tests pass it explicitly, never Math.random. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function splitFixed(text: string, size: number): string[] {
   const out: string[] = [];

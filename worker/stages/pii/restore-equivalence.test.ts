@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { createPiiRestorer, restorePii, type PiiMapping, type PiiRestorer } from "./index";
+import { mulberry32 } from "../../../test/support/prng";
 
 // ---------------------------------------------------------------------------------------
 // Reference: restorePii and createPiiRestorer as they were.
@@ -44,17 +45,6 @@ function createReferenceRestorer(mapping: PiiMapping): PiiRestorer {
 
 // ---------------------------------------------------------------------------------------
 
-/** Deterministic PRNG (mulberry32), passed explicitly. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const MAPPING: PiiMapping = {
   "[EMAIL_1]": "jean@exemple.fr",
