@@ -188,6 +188,45 @@ describe("appending without the lock (one row, over Neon's HTTP endpoint)", () =
     expect(fellBack).toBeLessThan(30);
   });
 
+  it("a locked append whose seq an unlocked writer took meanwhile runs again instead of failing", async () => {
+    const chainId = testChainId();
+    await withDb(async (db) => {
+      await buildChain(db, chainId, 1);
+      // The unlocked insert lands between the locked writer's head read and its insert.
+      let sneaked = 0;
+      const sneaky = new Proxy(db, {
+        get(target, prop) {
+          if (prop !== "transaction") {
+            const value = Reflect.get(target, prop, target);
+            return typeof value === "function" ? value.bind(target) : value;
+          }
+          return (fn: (tx: unknown) => Promise<unknown>) => target.transaction(async (tx) => {
+            const txProxy = new Proxy(tx, {
+              get(t, p) {
+                const v = Reflect.get(t, p, t);
+                if (p !== "insert" || sneaked > 0) return typeof v === "function" ? v.bind(t) : v;
+                return (table: never) => {
+                  const builder = t.insert(table);
+                  return { values: (rows: never) => { const q = builder.values(rows); return { then: async (ok: (x: unknown) => unknown, ko: (e: unknown) => unknown) => {
+                    sneaked++;
+                    await appendAuditEventUnlocked(http(), auditRow(50), { chains: [chainId] });
+                    return q.then(ok, ko);
+                  } }; } };
+                };
+              },
+            });
+            return fn(txProxy);
+          });
+        },
+      });
+      expect(await appendAuditEvents(sneaky as typeof db, [auditRow(2)], { chains: [chainId] })).toEqual({ inserted: 1, skipped: 0 });
+      expect(sneaked).toBe(1);
+      const rows = await chainRows(db, chainId);
+      expect(rows.map((r) => [r.chainSeq, r.eventKey.split(":")[2]])).toEqual([[1, "0"], [2, "50"], [3, "2"]]);
+      expect((await verifyAuditChains(db, { chainIds: [chainId] })).ok).toBe(true);
+    });
+  });
+
   it("idempotent by event key: a repeated row is skipped and consumes no seq", async () => {
     const chainId = testChainId();
     const a = auditRow(1);

@@ -188,11 +188,35 @@ export async function appendAuditEvents(db: AnyPgDb, rows: readonly AuditRowInpu
   // Ascending chain order, one lock per transaction: no lock-order deadlock is possible.
   for (const chainId of [...byChain.keys()].sort((a, b) => a - b)) {
     const list = byChain.get(chainId)!;
-    const n = await appendToChain(db, chainId, list, opts.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS);
+    const n = await appendToChainRetrying(db, chainId, list, opts.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS);
     inserted += n;
     skipped += list.length - n;
   }
   return { inserted, skipped };
+}
+
+/**
+ * Writers without the lock (appendAuditEventUnlocked) can take the seq this transaction read
+ * as free between its head read and its insert; the insert then fails on the (chain, seq)
+ * index and the whole transaction rolls back, so it is simply run again (a few times).
+ */
+async function appendToChainRetrying(db: AnyPgDb, chainId: number, rows: ReturnType<typeof normalize>[], lockTimeoutMs: number): Promise<number> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await appendToChain(db, chainId, rows, lockTimeoutMs);
+    } catch (e) {
+      if (attempt >= 5 || !isChainSeqConflict(e)) throw e;
+    }
+  }
+}
+
+/** A unique violation of (chain_id, chain_seq), wherever the driver put PostgreSQL's error. */
+export function isChainSeqConflict(e: unknown): boolean {
+  for (let x = e, depth = 0; x && typeof x === "object" && depth < 5; x = (x as { cause?: unknown }).cause, depth++) {
+    const pg = x as { code?: unknown; constraint?: unknown };
+    if (pg.code === "23505" && pg.constraint === "audit_events_chain_unique") return true;
+  }
+  return false;
 }
 
 async function appendToChain(db: AnyPgDb, chainId: number, rows: ReturnType<typeof normalize>[], lockTimeoutMs: number): Promise<number> {

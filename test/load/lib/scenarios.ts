@@ -44,11 +44,10 @@ export const REFUSAL_SLACK_MS = 3000;
  * Longest a chat may take to be refused (503) while Redis accepts connections but answers
  * nothing (SIGSTOP), with GUARD_REDIS_TIMEOUT_MS = guardMs. Before the rate limit starts its
  * guarded call, the auth stage reads the user's cached state (cacheRead: CACHE_TIMEOUT_MS),
- * reads PostgreSQL instead, and writes the copy back: a plain SET, bounded only by the Redis
- * client's per-call deadline (guardMs; CACHE_TIMEOUT_MS once that write goes through
- * cacheWrite). Then the guard's own deadline, and slack for a busy machine.
+ * reads PostgreSQL instead, and writes the copy back (cacheWrite: CACHE_TIMEOUT_MS). Then the
+ * guard's own deadline, and slack for a busy machine.
  */
-export const redisRefusalBoundMs = (guardMs: number, userCacheWriteMs = guardMs) =>
+export const redisRefusalBoundMs = (guardMs: number, userCacheWriteMs = CACHE_TIMEOUT_MS) =>
   CACHE_TIMEOUT_MS + userCacheWriteMs + guardMs + REFUSAL_SLACK_MS;
 export const BREAKER_THRESHOLD = 5;
 

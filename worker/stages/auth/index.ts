@@ -10,7 +10,7 @@ import type { AuthUser } from "../../context";
 import { createJwksVerifier, verifyAccessToken } from "../../crypto";
 import type { Config } from "../../env";
 import { AppError } from "../../errors";
-import { cacheRead, getRedis, redisKey } from "../../lib/redis";
+import { cacheRead, cacheWrite, getRedis, redisKey } from "../../lib/redis";
 import type { Tier } from "../../lib/tiers";
 import type { Db } from "../../lib/db";
 
@@ -119,11 +119,8 @@ async function readUserCache(config: Config, userId: string): Promise<CachedUser
 }
 
 async function writeUserCache(config: Config, userId: string, value: CachedUser): Promise<void> {
-  try {
-    await getRedis(config).set(redisKey(config, "user", userId), value, { ex: USER_CACHE_SECONDS });
-  } catch {
-    // a cache
-  }
+  // A copy only: waited for briefly, never an error (a dead Redis must not hold the request).
+  await cacheWrite(config, () => getRedis(config).set(redisKey(config, "user", userId), value, { ex: USER_CACHE_SECONDS }));
 }
 
 export async function forgetUserCache(config: Config, userId: string): Promise<void> {
