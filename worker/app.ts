@@ -11,6 +11,7 @@ import { secureHeaders } from "hono/secure-headers";
 import "./context";
 import type { AppEnv } from "./context";
 import { ConfigError, loadConfig, type Config } from "./env";
+import { hmacSha256Hex } from "./crypto";
 import { AppError, ERROR_STATUS, defaultMessage, errorBody, type ErrorCode } from "./errors";
 import { createAuditWriter } from "./lib/audit";
 import { createAlerter } from "./lib/alerts";
@@ -82,19 +83,6 @@ function alertRedisDown(c: Context<AppEnv>) {
   }));
 }
 
-const logUserKeys = new WeakMap<Config, Promise<CryptoKey>>();
-
-/** A keyed hash of the user id for the access log (the key imported once per config). */
-async function logUserHash(config: Config, userId: string): Promise<string> {
-  let key = logUserKeys.get(config);
-  if (!key) {
-    key = crypto.subtle.importKey("raw", new TextEncoder().encode(`log-user:${config.JWT_SECRET}`), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-    logUserKeys.set(config, key);
-  }
-  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", await key, new TextEncoder().encode(userId)));
-  return Array.from(mac.subarray(0, 8), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 /** The pipeline stage that answers with a given error code, for the access log. */
 const STAGE_OF: Record<string, string> = {
   unauthorized: "auth", subscription_inactive: "subscription", consent_required: "consent", rate_limited: "rate-limit", overloaded: "admission",
@@ -159,7 +147,7 @@ export function createApp() {
       const log = c.get("log");
       // The user's keyed hash is computed after the response is handed back (not before its
       // first byte); the line is written once it is known.
-      if (user) scope.defer(logUserHash(config, user.id).then((userHash) => log.info("request", { ...line, userHash })));
+      if (user) scope.defer(hmacSha256Hex(`log-user:${config.JWT_SECRET}`, user.id).then((hash) => log.info("request", { ...line, userHash: hash.slice(0, 16) })));
       else log.info("request", line);
       const settled = scope.settle();
       try {

@@ -35,8 +35,10 @@ const recorded = async (path: "/v1/chat/completions" | "/v1/moderations", marker
 const chat = (token: string, body: unknown, headers?: Record<string, string>) => call("/api/chat", { token, body, headers });
 const usageRow = (requestId: string) =>
   eventually(() => withDb((db) => db.select().from(usage).where(eq(usage.requestId, requestId))), (r) => r.length > 0).then((r) => r[0]);
-const auditRows = (userId: string, type: string) =>
-  eventually(() => withDb((db) => db.select().from(auditEvents).where(and(eq(auditEvents.userId, userId), eq(auditEvents.type, type)))), (r) => r.length > 0);
+type AuditRow = typeof auditEvents.$inferSelect;
+/** Waits until `ready` holds: a request's audit rows are written after its response, in any order. */
+const auditRows = (userId: string, type: string, ready: (rows: AuditRow[]) => boolean = (r) => r.length > 0) =>
+  eventually(() => withDb((db) => db.select().from(auditEvents).where(and(eq(auditEvents.userId, userId), eq(auditEvents.type, type)))), ready);
 const noUsageRow = async (requestId: string) => {
   await new Promise((r) => setTimeout(r, 300));
   return withDb((db) => db.select().from(usage).where(eq(usage.requestId, requestId)));
@@ -91,7 +93,7 @@ describe("input moderation", () => {
       expect(sent).not.toContain("06 12 34 56 78");
     }
     expect(JSON.stringify(checks[0]!.body)).toContain("[PHONE_1]");
-    const rows = await auditRows(u.id, "guard.content_flagged");
+    const rows = await auditRows(u.id, "guard.content_flagged", (r) => r.some((x) => (x.details as { direction?: string }).direction === "input"));
     expect(rows.find((r) => (r.details as any).direction === "input")).toMatchObject({ severity: "low", details: { categories: ["hate"] } });
     const row = await usageRow(res.headers.get("x-request-id")!);
     expect(row!.status).toBe("ok");

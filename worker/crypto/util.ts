@@ -18,9 +18,27 @@ export async function sha256Hex(data: string | Uint8Array): Promise<string> {
   return hexEncode(new Uint8Array(await crypto.subtle.digest("SHA-256", toBytes(data))));
 }
 
+/** Imported HMAC keys by their string form: imported once per isolate, not on every call. */
+const hmacKeys = new Map<string, Promise<CryptoKey>>();
+const MAX_CACHED_HMAC_KEYS = 32;
+
+const importHmacKey = (key: string | Uint8Array) =>
+  crypto.subtle.importKey("raw", toBytes(key), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+
+function hmacKeyFor(key: string | Uint8Array): Promise<CryptoKey> {
+  if (typeof key !== "string") return importHmacKey(key);
+  let cached = hmacKeys.get(key);
+  if (!cached) {
+    if (hmacKeys.size >= MAX_CACHED_HMAC_KEYS) hmacKeys.delete(hmacKeys.keys().next().value!);
+    cached = importHmacKey(key);
+    hmacKeys.set(key, cached);
+    cached.catch(() => hmacKeys.delete(key));
+  }
+  return cached;
+}
+
 export async function hmacSha256Hex(key: string | Uint8Array, data: string | Uint8Array): Promise<string> {
-  const hmacKey = await crypto.subtle.importKey("raw", toBytes(key), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  return hexEncode(new Uint8Array(await crypto.subtle.sign("HMAC", hmacKey, toBytes(data))));
+  return hexEncode(new Uint8Array(await crypto.subtle.sign("HMAC", await hmacKeyFor(key), toBytes(data))));
 }
 
 /**
